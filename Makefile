@@ -1,0 +1,27 @@
+# Every target bootstraps what it needs: system packages (as root), then .venv.
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.bootstrapped
+
+.PHONY: demo test bench lint
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh
+	./scripts/bootstrap.sh
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/voelgoed demo --data .demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	@mkdir -p bench/out
+	@set -e; for b in bench/*.py; do \
+	  echo "== $$b" >&2; \
+	  $(BIN)/python $$b | tee bench/out/$$(basename $$b .py).json; \
+	done

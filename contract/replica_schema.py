@@ -1,0 +1,88 @@
+"""The replicated schema of an event: the SQLite tables every gate (and the hub's export) hold.
+
+Shaped for CRDT replication (see sync/): every table has a non-null primary key, no other
+unique constraint, and no NOT NULL column without a default, because a merged row may arrive
+one column at a time. Ids are canonical UUID text. Times are ISO 8601 UTC text with
+milliseconds (``2026-11-25T20:15:03.120Z``), which sorts as time does.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SCHEMA_VERSION: Final = 1
+
+TABLES: Final = (
+    "event",
+    "event_keys",
+    "ticket_types",
+    "gate_rules",
+    "tickets",
+    "revocations",
+    "blocks",
+    "scans",
+)
+
+DDL: Final = """
+CREATE TABLE IF NOT EXISTS event (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    venue TEXT NOT NULL DEFAULT '',
+    starts_at TEXT,
+    ends_at TEXT,
+    timezone TEXT NOT NULL DEFAULT 'UTC'
+);
+CREATE TABLE IF NOT EXISTS event_keys (
+    key_id INTEGER PRIMARY KEY NOT NULL,
+    public_key BLOB,
+    retired_at TEXT
+);
+CREATE TABLE IF NOT EXISTS ticket_types (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    entry_mode TEXT NOT NULL DEFAULT 'single',
+    max_entries INTEGER,
+    reentry INTEGER NOT NULL DEFAULT 1,
+    gates TEXT,            -- JSON list of gate names; NULL: every gate
+    valid_from TEXT,
+    valid_until TEXT,
+    shows_holder INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS gate_rules (
+    id TEXT PRIMARY KEY NOT NULL,
+    ticket_type_id TEXT,   -- NULL: every ticket type
+    gate TEXT,             -- NULL: every gate
+    rule TEXT NOT NULL DEFAULT 'true',
+    description TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS tickets (
+    id TEXT PRIMARY KEY NOT NULL,
+    ticket_type_id TEXT,
+    holder TEXT,
+    seat TEXT
+);
+CREATE TABLE IF NOT EXISTS revocations (
+    ticket_id TEXT PRIMARY KEY NOT NULL,
+    reason TEXT,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS blocks (
+    ticket_id TEXT PRIMARY KEY NOT NULL,
+    reason TEXT,
+    blocked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS scans (
+    id TEXT PRIMARY KEY NOT NULL,
+    nonce TEXT,
+    ticket_id TEXT,        -- NULL when the code did not name a ticket of this event
+    code TEXT,
+    gate TEXT,
+    direction TEXT NOT NULL DEFAULT 'in',
+    status TEXT NOT NULL DEFAULT 'rejected',
+    reason TEXT,
+    at TEXT,
+    answer TEXT            -- the JSON answer given, replayed for a repeated nonce
+);
+CREATE INDEX IF NOT EXISTS scans_by_ticket ON scans (ticket_id, status);
+CREATE INDEX IF NOT EXISTS scans_by_nonce ON scans (nonce) WHERE nonce IS NOT NULL;
+"""

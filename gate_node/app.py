@@ -1,0 +1,140 @@
+"""The gate node's HTTP service: `create_app(settings)` declares routes, errors and lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal, TypeVar
+
+import msgspec
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from contract.event_package import read_package
+from contract.replica_schema import SCHEMA_VERSION
+from gate_node import replica
+from gate_node.errors import BodyTooLarge, GateError, InvalidBody, InvalidJSON
+from gate_node.scanning import ScanService
+from gate_node.settings import GateSettings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class ScanRequest(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1)]
+    direction: Literal["in", "out"] = "in"
+    nonce: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
+    gate: GateName | None = None
+
+
+class StatusAnswer(msgspec.Struct):
+    gate: str
+    schema_version: int
+    event: replica.EventSummary | None
+    inside: int
+    scans: replica.ScanTotals
+
+
+_scan_request = msgspec.json.Decoder(ScanRequest)
+_encode = msgspec.json.Encoder().encode
+
+
+def json_response(content: object, status_code: int = 200) -> Response:
+    """A JSON response encoded with msgspec (structs, dicts, lists)."""
+    return Response(_encode(content), status_code, media_type="application/json")
+
+
+def error_response(code: str, message: str, status_code: int) -> Response:
+    """The one error shape of the gate API: ``{"error": {"code", "message"}}``."""
+    return json_response({"error": {"code": code, "message": message}}, status_code)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than `limit` bytes before reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"request body is larger than {limit} bytes")
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks += chunk
+        if len(chunks) > limit:
+            raise BodyTooLarge(f"request body is larger than {limit} bytes")
+    return bytes(chunks)
+
+
+def decode_body(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
+    """Decode and validate a JSON body, translating msgspec's errors to the gate's."""
+    try:
+        return decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise InvalidBody(str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidJSON(f"body is not valid JSON: {exc}") from None
+
+
+def create_app(settings: GateSettings) -> Starlette:
+    """The gate node service: scan API and status over the event replica in `data_dir`."""
+    conn = replica.open_replica(settings.data_dir)
+    if settings.event_package is not None:
+        replica.load_package(conn, read_package(settings.event_package))
+    service = ScanService(conn, settings.gate_name)
+
+    async def scan(request: Request) -> Response:
+        body = decode_body(_scan_request, await read_body(request, settings.max_body_bytes))
+        answer = service.scan(
+            body.code, direction=body.direction, nonce=body.nonce, gate=body.gate
+        )
+        return json_response(answer)
+
+    async def status(request: Request) -> Response:
+        return json_response(
+            StatusAnswer(
+                gate=settings.gate_name,
+                schema_version=SCHEMA_VERSION,
+                event=replica.event_summary(conn),
+                inside=replica.inside_count(conn),
+                scans=replica.scan_totals(conn),
+            )
+        )
+
+    async def on_gate_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, GateError)
+        return error_response(exc.code, str(exc), exc.http_status)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(code, str(exc.detail), exc.status_code)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response("internal", "the gate hit an unexpected error", 500)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            conn.close()
+
+    app = Starlette(
+        routes=[
+            Route("/api/v1/scan", scan, methods=["POST"]),
+            Route("/api/v1/status", status, methods=["GET"]),
+        ],
+        exception_handlers={
+            GateError: on_gate_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.scan_service = service
+    return app

@@ -1,0 +1,306 @@
+"""The gate's event replica: one SQLite file in WAL mode, durable on every commit.
+
+`synchronous=FULL` makes SQLite fsync the WAL at each commit, so a scan that was answered
+survives a power cut, not only a process crash. All reads a scan needs are point lookups by
+primary key or index; the event-wide state (keys, ticket types, rules) is read once into an
+`EventContext` and kept in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import uuid
+import zoneinfo
+from pathlib import Path
+from typing import Final
+
+import msgspec
+
+from contract.event_package import EventPackage
+from contract.replica_schema import DDL
+from contract.ticket_token import verify_keys
+from gate_node.decision import (
+    Direction,
+    EventContext,
+    GateRule,
+    Passage,
+    TicketFacts,
+    TicketTypeRules,
+)
+from gate_node.errors import ReplicaMismatch
+
+REPLICA_FILE: Final = "replica.sqlite3"
+
+_FACTS_SQL = """
+SELECT t.id IS NOT NULL, t.ticket_type_id, t.holder, t.seat, r.reason, b.reason
+FROM (SELECT ?1 AS id) AS q
+LEFT JOIN tickets AS t ON t.id = q.id
+LEFT JOIN revocations AS r ON r.ticket_id = q.id
+LEFT JOIN blocks AS b ON b.ticket_id = q.id
+"""
+_HISTORY_SQL = (
+    "SELECT direction, gate, at FROM scans WHERE ticket_id = ? AND status = 'ok' ORDER BY at, id"
+)
+_INSERT_SCAN_SQL = (
+    "INSERT INTO scans (id, nonce, ticket_id, code, gate, direction, status, reason, at, answer)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def format_time(moment: dt.datetime) -> str:
+    """Replica time text: ISO 8601 UTC with milliseconds and a Z, which sorts as time does."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_time(text: str) -> dt.datetime:
+    """Inverse of `format_time`; also accepts any ISO 8601 time with an offset."""
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def open_replica(data_dir: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the replica in `data_dir`, with the gate's durability settings."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        data_dir / REPLICA_FILE, isolation_level=None, cached_statements=256
+    )
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.executescript(DDL)
+    return conn
+
+
+def held_event_id(conn: sqlite3.Connection) -> uuid.UUID | None:
+    """The id of the event this replica holds, if any."""
+    row = conn.execute("SELECT id FROM event LIMIT 1").fetchone()
+    return uuid.UUID(row[0]) if row else None
+
+
+def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
+    """Load an event package into the replica in one transaction, keeping every scan.
+
+    Loading a newer package of the same event updates it (new tickets, revocations, keys);
+    rows the package lacks are kept, since a snapshot cannot un-sell a ticket. A package of
+    another event is refused: one replica holds one event.
+    """
+    held = held_event_id(conn)
+    if held is not None and held != package.event.id:
+        raise ReplicaMismatch(
+            f"this gate's replica holds event {held}; the package is for event "
+            f"{package.event.id}. Use a new data folder for another event."
+        )
+    e = package.event
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "INSERT OR REPLACE INTO event (id, name, venue, starts_at, ends_at, timezone)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (str(e.id), e.name, e.venue, e.starts_at, e.ends_at, e.timezone),
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO event_keys (key_id, public_key, retired_at) VALUES (?, ?, ?)",
+            [(k.key_id, k.public_key, k.retired_at) for k in package.keys],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO ticket_types (id, name, entry_mode, max_entries, reentry,"
+            " gates, valid_from, valid_until, shows_holder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    str(t.id), t.name, t.entry_mode, t.max_entries, int(t.reentry),
+                    None if t.gates is None else json.dumps(t.gates),
+                    t.valid_from, t.valid_until, int(t.shows_holder),
+                )
+                for t in package.ticket_types
+            ],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO gate_rules (id, ticket_type_id, gate, rule, description)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    str(r.id),
+                    None if r.ticket_type_id is None else str(r.ticket_type_id),
+                    r.gate, json.dumps(r.rule), r.description,
+                )
+                for r in package.gate_rules
+            ],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO tickets (id, ticket_type_id, holder, seat) VALUES (?, ?, ?, ?)",
+            [(str(t.id), str(t.ticket_type_id), t.holder, t.seat) for t in package.tickets],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO revocations (ticket_id, reason, revoked_at) VALUES (?, ?, ?)",
+            [(str(r.ticket_id), r.reason, r.revoked_at) for r in package.revocations],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO blocks (ticket_id, reason, blocked_at) VALUES (?, ?, ?)",
+            [(str(b.ticket_id), b.reason, b.blocked_at) for b in package.blocks],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _maybe_time(text: str | None) -> dt.datetime | None:
+    return None if text is None else parse_time(text)
+
+
+class EventSummary(msgspec.Struct):
+    id: str
+    name: str
+    venue: str
+    starts_at: str | None
+    ends_at: str | None
+    timezone: str
+
+
+def event_summary(conn: sqlite3.Connection) -> EventSummary | None:
+    """The event's descriptive fields, for status pages."""
+    row = conn.execute(
+        "SELECT id, name, venue, starts_at, ends_at, timezone FROM event LIMIT 1"
+    ).fetchone()
+    return None if row is None else EventSummary(*row)
+
+
+def read_event_context(conn: sqlite3.Connection) -> EventContext | None:
+    """Everything but per-ticket state, for the scan path to hold in memory."""
+    summary = event_summary(conn)
+    if summary is None:
+        return None
+    keys = verify_keys(
+        {
+            key_id: bytes(pk)
+            for key_id, pk in conn.execute(
+                "SELECT key_id, public_key FROM event_keys WHERE public_key IS NOT NULL"
+                " AND retired_at IS NULL"
+            )
+        }
+    )
+    ticket_types = {}
+    for row in conn.execute(
+        "SELECT id, name, entry_mode, max_entries, reentry, gates, valid_from, valid_until,"
+        " shows_holder FROM ticket_types"
+    ):
+        type_id = uuid.UUID(row[0])
+        ticket_types[type_id] = TicketTypeRules(
+            id=type_id,
+            name=row[1],
+            entry_mode="multi" if row[2] == "multi" else "single",
+            max_entries=row[3],
+            reentry=bool(row[4]),
+            gates=None if row[5] is None else frozenset(json.loads(row[5])),
+            valid_from=_maybe_time(row[6]),
+            valid_until=_maybe_time(row[7]),
+            shows_holder=bool(row[8]),
+        )
+    rules = tuple(
+        GateRule(
+            rule=json.loads(rule),
+            description=description,
+            ticket_type_id=None if type_id is None else uuid.UUID(type_id),
+            gate=gate,
+        )
+        for type_id, gate, rule, description in conn.execute(
+            "SELECT ticket_type_id, gate, rule, description FROM gate_rules ORDER BY id"
+        )
+    )
+    return EventContext(
+        event_id=uuid.UUID(summary.id),
+        timezone=zoneinfo.ZoneInfo(summary.timezone),
+        keys=keys,
+        ticket_types=ticket_types,
+        rules=rules,
+    )
+
+
+def ticket_facts(conn: sqlite3.Connection, ticket_id: str) -> TicketFacts:
+    """The replica's knowledge of one ticket: two indexed lookups."""
+    in_replica, type_id, holder, seat, revoked, blocked = conn.execute(
+        _FACTS_SQL, (ticket_id,)
+    ).fetchone()
+    history = tuple(
+        Passage("out" if direction == "out" else "in", gate, parse_time(at))
+        for direction, gate, at in conn.execute(_HISTORY_SQL, (ticket_id,))
+    )
+    return TicketFacts(
+        in_replica=bool(in_replica),
+        ticket_type_id=None if type_id is None else uuid.UUID(type_id),
+        holder=holder,
+        seat=seat,
+        revoked=revoked,
+        blocked=blocked,
+        history=history,
+    )
+
+
+def answer_for_nonce(conn: sqlite3.Connection, nonce: str) -> tuple[str | None, str] | None:
+    """The code and stored answer of the scan made with `nonce`, if there was one."""
+    row = conn.execute(
+        "SELECT code, answer FROM scans WHERE nonce = ? ORDER BY at LIMIT 1", (nonce,)
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def record_scan(
+    conn: sqlite3.Connection,
+    *,
+    scan_id: str,
+    nonce: str | None,
+    ticket_id: str | None,
+    code: str,
+    gate: str,
+    direction: Direction,
+    status: str,
+    reason: str | None,
+    at: str,
+    answer: str,
+) -> None:
+    """Append one scan; in autocommit mode this single statement is its own durable commit."""
+    conn.execute(
+        _INSERT_SCAN_SQL,
+        (scan_id, nonce, ticket_id, code, gate, direction, status, reason, at, answer),
+    )
+
+
+class ScanTotals(msgspec.Struct):
+    total: int
+    admitted: int
+    exits: int
+    rejected: int
+    by_reason: dict[str, int]
+
+
+def scan_totals(conn: sqlite3.Connection) -> ScanTotals:
+    """Counts over every scan in the replica (this gate's and, once replicated, others')."""
+    by_reason: dict[str, int] = {}
+    admitted = exits = total = 0
+    for direction, status, reason, n in conn.execute(
+        "SELECT direction, status, reason, count(*) FROM scans GROUP BY 1, 2, 3"
+    ):
+        total += n
+        if status == "ok":
+            if direction == "in":
+                admitted += n
+            else:
+                exits += n
+        else:
+            by_reason[reason] = by_reason.get(reason, 0) + n
+    return ScanTotals(total, admitted, exits, sum(by_reason.values()), by_reason)
+
+
+def inside_count(conn: sqlite3.Connection) -> int:
+    """Tickets whose latest accepted scan was an entry."""
+    # SQLite's bare-column rule: with max(), `direction` comes from the row holding the max.
+    row = conn.execute(
+        "SELECT count(*) FROM (SELECT direction, max(at || id) FROM scans"
+        " WHERE status = 'ok' AND ticket_id IS NOT NULL GROUP BY ticket_id)"
+        " WHERE direction = 'in'"
+    ).fetchone()
+    return int(row[0])

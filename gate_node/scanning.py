@@ -1,0 +1,169 @@
+"""The scan service: load what the decision needs, decide, persist, answer.
+
+It runs on the event loop's thread with no awaits between reading a ticket's state and
+committing its scan, so scans are serialised: of 32 simultaneous entries on one single-entry
+ticket exactly one is admitted. Nothing here hops to a thread pool; each scan costs a
+signature check, two indexed lookups and one durable insert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+
+import msgspec
+
+from contract.ticket_token import TicketClaims
+from gate_node import replica
+from gate_node.decision import (
+    Decision,
+    Direction,
+    EventContext,
+    Passage,
+    Reason,
+    Status,
+    TicketFacts,
+    check_code,
+    decide_scan,
+)
+from gate_node.errors import NoEventLoaded, NonceConflict
+
+
+class TicketView(msgspec.Struct):
+    id: str
+    type_id: str
+    type_name: str | None
+    holder: str | None
+    seat: str | None
+
+
+class PassageView(msgspec.Struct):
+    gate: str
+    at: str
+
+
+class ScanAnswer(msgspec.Struct):
+    """The scan API's answer (see docs/api.md)."""
+
+    status: Status
+    reason: Reason | None
+    message: str
+    ticket: TicketView | None
+    first_admitted: PassageView | None
+    scan_id: str
+    decided_ms: float = 0.0
+
+
+_answer_encoder = msgspec.json.Encoder()
+_answer_decoder = msgspec.json.Decoder(ScanAnswer)
+
+
+def utc_now() -> dt.datetime:
+    """The wall clock, as the scan path reads it."""
+    return dt.datetime.now(dt.UTC)
+
+
+class ScanService:
+    """Decides and records scans for one gate over its replica."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        gate_name: str,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.conn = conn
+        self.gate_name = gate_name
+        self.clock = clock
+        self.event: EventContext | None = replica.read_event_context(conn)
+
+    def reload_event(self) -> None:
+        """Re-read keys, ticket types and rules after the replica's event changed."""
+        self.event = replica.read_event_context(self.conn)
+
+    def scan(
+        self,
+        code: str,
+        *,
+        direction: Direction = "in",
+        nonce: str | None = None,
+        gate: str | None = None,
+    ) -> ScanAnswer:
+        """Decide one scan and commit it durably before returning the answer."""
+        started = time.perf_counter()
+        event = self.event
+        if event is None:
+            raise NoEventLoaded("no event loaded on this gate: load an event package first")
+        if nonce is not None:
+            previous = replica.answer_for_nonce(self.conn, nonce)
+            if previous is not None:
+                first_code, stored = previous
+                if first_code != code:
+                    raise NonceConflict("this nonce was already used for a different code")
+                answer = _answer_decoder.decode(stored)
+                answer.decided_ms = (time.perf_counter() - started) * 1000
+                return answer
+
+        now = self.clock()
+        gate_name = gate or self.gate_name
+        checked = check_code(code, event)
+        facts: TicketFacts | None = None
+        claims: TicketClaims | None = None
+        if isinstance(checked, Decision):
+            decision = checked
+        else:
+            claims = checked
+            facts = replica.ticket_facts(self.conn, str(claims.ticket_id))
+            decision = decide_scan(
+                claims, facts, direction=direction, gate=gate_name, event=event, now=now
+            )
+
+        answer = ScanAnswer(
+            status=decision.status,
+            reason=decision.reason,
+            message=decision.message,
+            ticket=_ticket_view(claims, facts, event),
+            first_admitted=_passage_view(decision.first_admitted),
+            scan_id=str(uuid.uuid4()),
+        )
+        replica.record_scan(
+            self.conn,
+            scan_id=answer.scan_id,
+            nonce=nonce,
+            ticket_id=None if claims is None else str(claims.ticket_id),
+            code=code,
+            gate=gate_name,
+            direction=direction,
+            status=decision.status,
+            reason=decision.reason,
+            at=replica.format_time(now),
+            answer=_answer_encoder.encode(answer).decode(),
+        )
+        answer.decided_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+
+def _ticket_view(
+    claims: TicketClaims | None, facts: TicketFacts | None, event: EventContext
+) -> TicketView | None:
+    if claims is None or facts is None:
+        return None
+    type_id = facts.ticket_type_id or claims.ticket_type_id
+    ticket_type = event.ticket_types.get(type_id)
+    shows_holder = ticket_type is not None and ticket_type.shows_holder
+    return TicketView(
+        id=str(claims.ticket_id),
+        type_id=str(type_id),
+        type_name=None if ticket_type is None else ticket_type.name,
+        holder=facts.holder if shows_holder else None,
+        seat=facts.seat,
+    )
+
+
+def _passage_view(passage: Passage | None) -> PassageView | None:
+    if passage is None:
+        return None
+    return PassageView(gate=passage.gate, at=replica.format_time(passage.at))

@@ -1,0 +1,18 @@
+"""Settings of one gate node service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """What `create_app` needs. Defaults suit a one-machine demo on loopback."""
+
+    data_dir: Path
+    gate_name: str = "gate-1"
+    host: str = "127.0.0.1"
+    port: int = 8700
+    event_package: Path | None = None
+    max_body_bytes: int = 8 * 1024

@@ -1,0 +1,5 @@
+import sys
+
+from voelgoed.cli import main
+
+sys.exit(main())

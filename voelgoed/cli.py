@@ -1,0 +1,154 @@
+"""The `voelgoed` command: a thin layer over the gate, the event package and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from contract.errors import ContractError
+from gate_node.errors import GateError
+
+
+def _gate_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gate_node.app import create_app
+    from gate_node.settings import GateSettings
+
+    settings = GateSettings(
+        data_dir=args.data,
+        gate_name=args.gate_name,
+        host=args.host,
+        port=args.port,
+        event_package=args.event_package,
+    )
+    app = create_app(settings)
+    url = f"http://{settings.host}:{settings.port}/"
+    print(f"gate {settings.gate_name} serving on {url}", flush=True)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def _gate_load(args: argparse.Namespace) -> int:
+    from contract.event_package import read_package
+    from gate_node import replica
+
+    package = read_package(args.package)
+    conn = replica.open_replica(args.data)
+    try:
+        replica.load_package(conn, package)
+    finally:
+        conn.close()
+    print(
+        f"loaded {package.event.name!r}: {len(package.tickets)} tickets, "
+        f"{len(package.revocations)} revoked, {len(package.keys)} keys, into {args.data}"
+    )
+    return 0
+
+
+def _package_demo(args: argparse.Namespace) -> int:
+    from voelgoed.demo_event import build_demo_event, write_demo_event
+
+    demo = build_demo_event(args.tickets, now=dt.datetime.now(dt.UTC), seed=args.seed)
+    csv_path = write_demo_event(demo, args.out)
+    print(f"wrote {args.out} ({len(demo.tickets)} tickets) and {csv_path}")
+    return 0
+
+
+def _package_inspect(args: argparse.Namespace) -> int:
+    from contract.event_package import read_package
+
+    package = read_package(args.package)
+    e = package.event
+    print(f"event       {e.name} ({e.id})")
+    print(f"venue       {e.venue or '-'}  timezone {e.timezone}")
+    print(f"window      {e.starts_at or '-'} .. {e.ends_at or '-'}")
+    print(f"keys        {', '.join(str(k.key_id) for k in package.keys)}")
+    for t in package.ticket_types:
+        gates = "all gates" if t.gates is None else "gates " + ", ".join(t.gates)
+        print(f"type        {t.name}: {t.entry_mode} entry, {gates}")
+    print(f"rules       {len(package.gate_rules)}")
+    print(f"tickets     {len(package.tickets)}")
+    print(f"revoked     {len(package.revocations)}")
+    print(f"blocked     {len(package.blocks)}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from voelgoed.demo import run_demo
+
+    return run_demo(args.data, host=args.host, port=args.port, tickets=args.tickets)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface, with help text on every command."""
+    parser = argparse.ArgumentParser(
+        prog="voelgoed", description="Voelgoed: edge-first ticket scanning."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gate = commands.add_parser("gate", help="run and manage a gate node")
+    gate_commands = gate.add_subparsers(dest="gate_command", required=True, metavar="COMMAND")
+    serve = gate_commands.add_parser("serve", help="serve the scan API over the gate's replica")
+    serve.add_argument("--data", type=Path, required=True, help="the gate's data folder")
+    serve.add_argument("--event-package", type=Path, help="load this event package first")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
+    serve.add_argument("--gate-name", default="gate-1", help="this gate's name (default gate-1)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    serve.set_defaults(run=_gate_serve)
+    load = gate_commands.add_parser("load-package", help="load an event package into a replica")
+    load.add_argument("--data", type=Path, required=True, help="the gate's data folder")
+    load.add_argument("package", type=Path, help="the event package file")
+    load.set_defaults(run=_gate_load)
+
+    package = commands.add_parser("event-package", help="create or inspect event packages")
+    package_commands = package.add_subparsers(
+        dest="package_command", required=True, metavar="COMMAND"
+    )
+    demo_pkg = package_commands.add_parser(
+        "demo", help="create a demo event package and a CSV of its tickets' QR texts"
+    )
+    demo_pkg.add_argument("--tickets", type=int, default=200, help="how many tickets")
+    demo_pkg.add_argument("--out", type=Path, required=True, help="package file to write")
+    demo_pkg.add_argument("--seed", type=int, default=7, help="seed for ids and names")
+    demo_pkg.set_defaults(run=_package_demo)
+    inspect = package_commands.add_parser("inspect", help="summarise an event package")
+    inspect.add_argument("package", type=Path, help="the event package file")
+    inspect.set_defaults(run=_package_inspect)
+
+    demo = commands.add_parser("demo", help="run a demo gate with ready-to-scan codes")
+    demo.add_argument("--data", type=Path, default=Path(".demo"), help="demo data folder")
+    demo.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    demo.add_argument("--port", type=int, default=8700, help="gate port (default 8700)")
+    demo.add_argument("--tickets", type=int, default=200, help="tickets in the demo event")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `voelgoed` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (ContractError, GateError) as exc:
+        print(f"voelgoed: error [{exc.code}]: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"voelgoed: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""`make demo`: a demo event, a gate serving it, and codes ready to scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+import uvicorn
+
+from contract.event_package import read_package
+from gate_node.app import create_app
+from gate_node.settings import GateSettings
+from voelgoed.demo_event import (
+    DemoTicket,
+    build_demo_event,
+    foreign_code,
+    read_tickets_csv,
+    tickets_csv_path,
+    write_demo_event,
+)
+
+PACKAGE_NAME = "demo-event.vgpkg"
+
+
+@dataclass(frozen=True)
+class SampleCode:
+    """A code to try, what it is, and what the gate should answer the first time."""
+
+    label: str
+    expect: str
+    code: str
+
+
+def write_qr_png(code: str, path: Path) -> None:
+    """A QR code image of `code`, large enough to scan from a screen."""
+    segno.make_qr(code, error="m").save(str(path), scale=8, border=4)
+
+
+def sample_codes(package_path: Path) -> list[SampleCode]:
+    """One code of each kind worth showing, taken from the package's ticket list."""
+    package = read_package(package_path)
+    tickets = read_tickets_csv(tickets_csv_path(package_path))
+
+    def first(pred: str, state: str = "valid") -> DemoTicket:
+        return next(t for t in tickets if t.ticket_type == pred and t.state == state)
+
+    def first_state(state: str) -> DemoTicket:
+        return next(t for t in tickets if t.state == state)
+
+    ga = first("General admission")
+    return [
+        SampleCode(f"general admission ({ga.holder})", "ok, then already_scanned", ga.qr),
+        SampleCode("weekend pass", "ok on every entry, 3 a day", first("Weekend pass").qr),
+        SampleCode("VIP", "product at gate-1 (VIP gate only)", first("VIP").qr),
+        SampleCode("seated", "ok, shows the seat", first("Seated").qr),
+        SampleCode("refunded ticket", "revoked", first_state("revoked").qr),
+        SampleCode("stolen ticket", "blocked", first_state("blocked").qr),
+        SampleCode(
+            "forged ticket",
+            "forged",
+            foreign_code(package.event.id, package.ticket_types[0].id),
+        ),
+        SampleCode(
+            "another event's ticket",
+            "wrong_event",
+            foreign_code(uuid.UUID(int=1, version=4), package.ticket_types[0].id),
+        ),
+    ]
+
+
+def prepare(data_dir: Path, tickets: int) -> tuple[Path, list[SampleCode]]:
+    """Create the demo event once (kept across runs), and the sample QR images."""
+    package_path = data_dir / PACKAGE_NAME
+    if not package_path.exists() or not tickets_csv_path(package_path).exists():
+        demo = build_demo_event(tickets, now=dt.datetime.now(dt.UTC))
+        write_demo_event(demo, package_path)
+    samples = sample_codes(package_path)
+    qr_dir = data_dir / "qr"
+    qr_dir.mkdir(parents=True, exist_ok=True)
+    for i, sample in enumerate(samples, 1):
+        slug = "".join(ch if ch.isalnum() else "-" for ch in sample.label.split(" (")[0])
+        write_qr_png(sample.code, qr_dir / f"{i}-{slug}.png")
+    return package_path, samples
+
+
+def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
+    """Prepare the demo, print how to use it, and serve the gate until Ctrl-C."""
+    package_path, samples = prepare(data_dir, tickets)
+    settings = GateSettings(
+        data_dir=data_dir / "gate-1", gate_name="gate-1", host=host, port=port,
+        event_package=package_path,
+    )
+    app = create_app(settings)
+    url = f"http://{host}:{port}"
+    print(f"\nVoelgoed demo: gate-1 at {url}/api/v1/status")
+    print(f"Event package {package_path}; all tickets in {tickets_csv_path(package_path)}")
+    print(f"QR images of these codes in {data_dir / 'qr'}/\n")
+    for sample in samples:
+        print(f"  {sample.label}  ->  expect {sample.expect}\n    {sample.code}")
+    body = json.dumps({"code": samples[0].code})
+    print(f"\nScan one:\n  curl -s -X POST {url}/api/v1/scan -H 'content-type: application/json'"
+          f" -d '{body}'")
+    print(f"Exit scan: add \"direction\": \"out\". Start afresh: rm -rf {data_dir}\n")
+    print("Ctrl-C stops the gate.", flush=True)
+    uvicorn.run(
+        app, host=host, port=port, loop="uvloop", http="httptools", access_log=False,
+        log_level="warning",
+    )
+    return 0
