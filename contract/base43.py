@@ -10,6 +10,8 @@ output is exactly as long as Base45's.
 
 from __future__ import annotations
 
+import struct
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$*+-./:"
 _BASE = len(ALPHABET)
 _INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -39,25 +41,34 @@ def encode(data: bytes) -> str:
     return "".join(out)
 
 
+# bytes.translate maps each character to its digit in one C call; 0xFF marks the rest.
+_DIGITS = bytes(
+    _INDEX.get(chr(code), 0xFF) if code < 128 else 0xFF for code in range(256)
+)
+
+
 def decode(text: str) -> bytes:
     """Decode base43 text; raises `Base43Error` for anything `encode` cannot produce."""
     if len(text) % 3 == 1:
         raise Base43Error("length is not a valid base43 length")
-    index = _INDEX
-    try:
-        digits = [index[ch] for ch in text]
-    except KeyError as exc:
-        raise Base43Error(f"character {exc.args[0]!r} is not in the base43 alphabet") from None
-    out = bytearray()
+    if not text.isascii():
+        raise Base43Error("text contains characters outside the base43 alphabet")
+    digits = text.encode("ascii").translate(_DIGITS)
+    if 0xFF in digits:
+        bad = text[digits.index(0xFF)]
+        raise Base43Error(f"character {bad!r} is not in the base43 alphabet")
     full = len(digits) - len(digits) % 3
-    for i in range(0, full, 3):
-        n = digits[i] + digits[i + 1] * _BASE + digits[i + 2] * _BASE * _BASE
-        if n > 0xFFFF:
-            raise Base43Error("a three-character group exceeds two bytes")
-        out += n.to_bytes(2, "big")
+    b2 = _BASE * _BASE
+    groups = [
+        a + b * _BASE + c * b2
+        for a, b, c in zip(digits[0:full:3], digits[1:full:3], digits[2:full:3], strict=True)
+    ]
+    if groups and max(groups) > 0xFFFF:
+        raise Base43Error("a three-character group exceeds two bytes")
+    out = struct.pack(f">{len(groups)}H", *groups)
     if full < len(digits):
         n = digits[full] + digits[full + 1] * _BASE
         if n > 0xFF:
             raise Base43Error("the final two-character group exceeds one byte")
-        out.append(n)
-    return bytes(out)
+        out += bytes((n,))
+    return out

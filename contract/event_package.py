@@ -154,6 +154,9 @@ def decode_package(data: bytes) -> EventPackage:
         raise EventPackageError(f"the package content is invalid: {exc}") from None
     except msgspec.DecodeError as exc:
         raise EventPackageError(f"not an event package (not JSON: {exc})") from None
+    except RecursionError:
+        # msgspec gives up on JSON nested deeper than the interpreter's recursion limit.
+        raise EventPackageError("the package content is nested too deeply") from None
     check_package(package)
     return package
 
@@ -169,6 +172,8 @@ def _gunzip(data: bytes) -> bytes:
         raise EventPackageError("the package expands beyond the largest event package allowed")
     if not inflater.eof:
         raise EventPackageError("the package file is truncated")
+    if inflater.unused_data:
+        raise EventPackageError("the package file has unexpected data after its end")
     return raw
 
 

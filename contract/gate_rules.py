@@ -63,8 +63,11 @@ def validate_rule(rule: object, depth: int = 0) -> None:
     if op not in _OPERATORS:
         raise GateRuleError(f"unknown operator {op!r}")
     if op == "var":
-        if len(args) != 1 or args[0] not in VARIABLES:
-            raise GateRuleError(f"unknown variable {args[0] if args else None!r}")
+        # A list or object as the name is unhashable: it must be refused, not crash `in`.
+        if len(args) != 1:
+            raise GateRuleError("operator 'var' takes exactly one variable name")
+        if not isinstance(args[0], str) or args[0] not in VARIABLES:
+            raise GateRuleError(f"unknown variable {args[0]!r}")
         return
     arity = {"!": (1, 1), "==": (2, 2), "!=": (2, 2), "in": (2, 2)}.get(op)
     if op in _COMPARE:
@@ -121,7 +124,8 @@ def evaluate_rule(rule: object, facts: Mapping[str, object]) -> object:
     if op == "in":
         haystack = values[1]
         if isinstance(haystack, list):
-            return values[0] in haystack
+            # Strict like `==`: true is not 1, and 1 is not 1.0.
+            return any(type(item) is type(values[0]) and item == values[0] for item in haystack)
         if isinstance(haystack, str) and isinstance(values[0], str):
             return values[0] in haystack
         return False

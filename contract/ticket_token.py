@@ -26,6 +26,7 @@ from typing import Final, Literal
 
 import nacl.exceptions
 import nacl.signing
+from nacl.bindings import crypto_sign_open
 
 from contract import base43
 
@@ -138,7 +139,7 @@ def parse_token(code: object) -> ParsedToken | TokenProblem:
     if isinstance(code, bytes | bytearray | memoryview):
         try:
             code = bytes(code).decode("ascii")
-        except UnicodeDecodeError:
+        except ValueError:  # not ASCII (UnicodeDecodeError), or a released memoryview
             return TokenProblem("invalid", "Not a Voelgoed ticket: the code is not text.")
     if not isinstance(code, str):
         return TokenProblem("invalid", "Not a Voelgoed ticket: the code is not text.")
@@ -190,7 +191,9 @@ def verify_token(
     if key is None:
         return TokenProblem("forged", "Forged ticket: signed with a key this event does not know.")
     try:
-        key.verify(SIGNATURE_DOMAIN + parsed.signed_bytes, parsed.signature)
+        # The binding directly: VerifyKey.verify re-checks types and copies on every call,
+        # a tenth of the cost of a verification on the scan path.
+        crypto_sign_open(parsed.signature + SIGNATURE_DOMAIN + parsed.signed_bytes, key.encode())
     except nacl.exceptions.BadSignatureError:
         return TokenProblem("forged", "Forged ticket: the signature does not match.")
     return parsed.claims

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import uuid
 import zoneinfo
@@ -40,9 +41,6 @@ LEFT JOIN tickets AS t ON t.id = q.id
 LEFT JOIN revocations AS r ON r.ticket_id = q.id
 LEFT JOIN blocks AS b ON b.ticket_id = q.id
 """
-_HISTORY_SQL = (
-    "SELECT direction, gate, at FROM scans WHERE ticket_id = ? AND status = 'ok' ORDER BY at, id"
-)
 _INSERT_SCAN_SQL = (
     "INSERT INTO scans (id, nonce, ticket_id, code, gate, direction, status, reason, at, answer)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -51,7 +49,17 @@ _INSERT_SCAN_SQL = (
 
 def format_time(moment: dt.datetime) -> str:
     """Replica time text: ISO 8601 UTC with milliseconds and a Z, which sorts as time does."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def new_scan_id(now: dt.datetime) -> str:
+    """A UUIDv7-shaped id: time-ordered, so scans append to the end of the primary key."""
+    ms = int(now.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+    rand = int.from_bytes(os.urandom(10))
+    rand_a, rand_b = (rand >> 62) & 0xFFF, rand & (2**62 - 1)
+    n = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -220,15 +228,13 @@ def read_event_context(conn: sqlite3.Connection) -> EventContext | None:
     )
 
 
-def ticket_facts(conn: sqlite3.Connection, ticket_id: str) -> TicketFacts:
-    """The replica's knowledge of one ticket: two indexed lookups."""
+def ticket_facts(
+    conn: sqlite3.Connection, ticket_id: str, history: tuple[Passage, ...]
+) -> TicketFacts:
+    """The replica's knowledge of one ticket: one lookup joining three primary keys."""
     in_replica, type_id, holder, seat, revoked, blocked = conn.execute(
         _FACTS_SQL, (ticket_id,)
     ).fetchone()
-    history = tuple(
-        Passage("out" if direction == "out" else "in", gate, parse_time(at))
-        for direction, gate, at in conn.execute(_HISTORY_SQL, (ticket_id,))
-    )
     return TicketFacts(
         in_replica=bool(in_replica),
         ticket_type_id=None if type_id is None else uuid.UUID(type_id),
@@ -240,11 +246,57 @@ def ticket_facts(conn: sqlite3.Connection, ticket_id: str) -> TicketFacts:
     )
 
 
-def answer_for_nonce(conn: sqlite3.Connection, nonce: str) -> tuple[str | None, str] | None:
-    """The code and stored answer of the scan made with `nonce`, if there was one."""
-    row = conn.execute(
-        "SELECT code, answer FROM scans WHERE nonce = ? ORDER BY at LIMIT 1", (nonce,)
-    ).fetchone()
+class ScanIndex:
+    """Per-ticket accepted scans and the nonces seen, derived from the scans table.
+
+    Kept in memory because an index on disk would cost a page write and fsync per scan;
+    it is rebuilt at start-up, extended by each scan, and must be told of scans that
+    arrive by any other path (`add`).
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, tuple[Passage, ...]] = {}
+        self.nonces: dict[str, str] = {}
+
+    @classmethod
+    def build(cls, conn: sqlite3.Connection) -> ScanIndex:
+        """Read every scan once, in time order."""
+        index = cls()
+        for scan_id, nonce, ticket_id, direction, gate, status, at in conn.execute(
+            "SELECT id, nonce, ticket_id, direction, gate, status, at FROM scans ORDER BY at, id"
+        ):
+            index.add(scan_id, nonce, ticket_id, direction, gate, status, at)
+        return index
+
+    def add(  # noqa: PLR0917 (mirrors the scans row it indexes)
+        self,
+        scan_id: str,
+        nonce: str | None,
+        ticket_id: str | None,
+        direction: str,
+        gate: str,
+        status: str,
+        at: str,
+    ) -> None:
+        """Account for one scan that is now in the replica."""
+        if nonce is not None:
+            self.nonces.setdefault(nonce, scan_id)
+        if status == "ok" and ticket_id is not None:
+            passage = Passage("out" if direction == "out" else "in", gate, parse_time(at))
+            previous = self.history.get(ticket_id, ())
+            if previous and previous[-1].at > passage.at:
+                self.history[ticket_id] = tuple(sorted((*previous, passage), key=_by_time))
+            else:
+                self.history[ticket_id] = (*previous, passage)
+
+
+def _by_time(passage: Passage) -> dt.datetime:
+    return passage.at
+
+
+def scan_by_id(conn: sqlite3.Connection, scan_id: str) -> tuple[str | None, str] | None:
+    """The code and stored answer of one scan."""
+    row = conn.execute("SELECT code, answer FROM scans WHERE id = ?", (scan_id,)).fetchone()
     return None if row is None else (row[0], row[1])
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable
 
 import msgspec
@@ -79,6 +78,7 @@ class ScanService:
         self.gate_name = gate_name
         self.clock = clock
         self.event: EventContext | None = replica.read_event_context(conn)
+        self.index = replica.ScanIndex.build(conn)
 
     def reload_event(self) -> None:
         """Re-read keys, ticket types and rules after the replica's event changed."""
@@ -97,8 +97,8 @@ class ScanService:
         event = self.event
         if event is None:
             raise NoEventLoaded("no event loaded on this gate: load an event package first")
-        if nonce is not None:
-            previous = replica.answer_for_nonce(self.conn, nonce)
+        if nonce is not None and nonce in self.index.nonces:
+            previous = replica.scan_by_id(self.conn, self.index.nonces[nonce])
             if previous is not None:
                 first_code, stored = previous
                 if first_code != code:
@@ -116,7 +116,9 @@ class ScanService:
             decision = checked
         else:
             claims = checked
-            facts = replica.ticket_facts(self.conn, str(claims.ticket_id))
+            facts = replica.ticket_facts(
+                self.conn, str(claims.ticket_id), self.index.history.get(str(claims.ticket_id), ())
+            )
             decision = decide_scan(
                 claims, facts, direction=direction, gate=gate_name, event=event, now=now
             )
@@ -127,20 +129,25 @@ class ScanService:
             message=decision.message,
             ticket=_ticket_view(claims, facts, event),
             first_admitted=_passage_view(decision.first_admitted),
-            scan_id=str(uuid.uuid4()),
+            scan_id=replica.new_scan_id(now),
         )
+        ticket_id = None if claims is None else str(claims.ticket_id)
+        at = replica.format_time(now)
         replica.record_scan(
             self.conn,
             scan_id=answer.scan_id,
             nonce=nonce,
-            ticket_id=None if claims is None else str(claims.ticket_id),
+            ticket_id=ticket_id,
             code=code,
             gate=gate_name,
             direction=direction,
             status=decision.status,
             reason=decision.reason,
-            at=replica.format_time(now),
+            at=at,
             answer=_answer_encoder.encode(answer).decode(),
+        )
+        self.index.add(
+            answer.scan_id, nonce, ticket_id, direction, gate_name, decision.status, at
         )
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer
