@@ -40,7 +40,9 @@ def loadgen(plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
     plan_file.write_text(json.dumps(plan))
     out = subprocess.run(
         [sys.executable, "-m", "support.loadgen", str(plan_file)],
-        cwd=BENCH_DIR, check=True, capture_output=True,
+        cwd=BENCH_DIR,
+        check=True,
+        capture_output=True,
     )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
@@ -105,26 +107,45 @@ def main() -> None:
         gate_port = free_port()
         gate = ServerProcess(
             voelgoed_command(
-                "gate", "serve", "--data", str(work / "gate"), "--event-package",
-                str(package_path), "--port", str(gate_port), "--log-level", "warning",
+                "gate",
+                "serve",
+                "--data",
+                str(work / "gate"),
+                "--event-package",
+                str(package_path),
+                "--port",
+                str(gate_port),
+                "--log-level",
+                "warning",
             ),
             gate_port,
             log_path=work / "gate.log",
         )
         with baseline, gate:
             interleaved(
-                [(base_port, "/bare", filler[:WARMUP]), (base_port, "/durable", filler[:WARMUP]),
-                 (gate_port, "/api/v1/scan", warm_bodies)],
+                [
+                    (base_port, "/bare", filler[:WARMUP]),
+                    (base_port, "/durable", filler[:WARMUP]),
+                    (gate_port, "/api/v1/scan", warm_bodies),
+                ],
                 work,
             )
             bare_r, durable_r, scan_r = interleaved(
-                [(base_port, "/bare", filler), (base_port, "/durable", bodies),
-                 (gate_port, "/api/v1/scan", bodies)],
+                [
+                    (base_port, "/bare", filler),
+                    (base_port, "/durable", bodies),
+                    (gate_port, "/api/v1/scan", bodies),
+                ],
                 work,
             )
             tput = loadgen(
-                {"mode": "throughput", "port": gate_port, "path": "/api/v1/scan",
-                 "bodies": tput_bodies, "conns": CONNS},
+                {
+                    "mode": "throughput",
+                    "port": gate_port,
+                    "path": "/api/v1/scan",
+                    "bodies": tput_bodies,
+                    "conns": CONNS,
+                },
                 work,
             )
     bare = [float(v) for v in bare_r["latencies_ms"]]

@@ -42,9 +42,7 @@ def encode(data: bytes) -> str:
 
 
 # bytes.translate maps each character to its digit in one C call; 0xFF marks the rest.
-_DIGITS = bytes(
-    _INDEX.get(chr(code), 0xFF) if code < 128 else 0xFF for code in range(256)
-)
+_DIGITS = bytes(_INDEX.get(chr(code), 0xFF) if code < 128 else 0xFF for code in range(256))
 
 
 def decode(text: str) -> bytes:

@@ -43,7 +43,7 @@ _OPERATORS = {"and", "or", "!", "==", "!=", "in", "var", *_COMPARE}
 
 
 def _args(node: Mapping[str, object]) -> tuple[str, list[object]]:
-    (op, raw), = node.items()
+    ((op, raw),) = node.items()
     return op, list(raw) if isinstance(raw, list) else [raw]
 
 
@@ -84,10 +84,11 @@ def _compare(fn: Callable[[Any, Any], bool], a: object, b: object) -> bool:
     # Only like with like: bools are not numbers here, and null compares with nothing.
     numeric = (int, float)
     same = (
-        (isinstance(a, numeric) and isinstance(b, numeric)
-         and not isinstance(a, bool) and not isinstance(b, bool))
-        or (isinstance(a, str) and isinstance(b, str))
-    )
+        isinstance(a, numeric)
+        and isinstance(b, numeric)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ) or (isinstance(a, str) and isinstance(b, str))
     return bool(fn(a, b)) if same else False
 
 

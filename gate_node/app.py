@@ -88,9 +88,7 @@ def create_app(settings: GateSettings) -> Starlette:
 
     async def scan(request: Request) -> Response:
         body = decode_body(_scan_request, await read_body(request, settings.max_body_bytes))
-        answer = service.scan(
-            body.code, direction=body.direction, nonce=body.nonce, gate=body.gate
-        )
+        answer = service.scan(body.code, direction=body.direction, nonce=body.nonce, gate=body.gate)
         return json_response(answer)
 
     async def status(request: Request) -> Response:

@@ -230,9 +230,7 @@ def decide_scan(
                 where = f"{first.gate} at {_when(first.at, tz, now)}" if first else ""
                 return _reject("already_scanned", f"No re-entry: admitted {where}.", first)
         if ticket_type.max_entries is not None and len(entries) >= ticket_type.max_entries:
-            return _reject(
-                "already_scanned", f"All {ticket_type.max_entries} entries used.", first
-            )
+            return _reject("already_scanned", f"All {ticket_type.max_entries} entries used.", first)
 
     applicable = [
         r

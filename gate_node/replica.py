@@ -73,9 +73,7 @@ def parse_time(text: str) -> dt.datetime:
 def open_replica(data_dir: Path) -> sqlite3.Connection:
     """Open (creating if needed) the replica in `data_dir`, with the gate's durability settings."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(
-        data_dir / REPLICA_FILE, isolation_level=None, cached_statements=256
-    )
+    conn = sqlite3.connect(data_dir / REPLICA_FILE, isolation_level=None, cached_statements=256)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=5000")
@@ -119,9 +117,15 @@ def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
             " gates, valid_from, valid_until, shows_holder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    str(t.id), t.name, t.entry_mode, t.max_entries, int(t.reentry),
+                    str(t.id),
+                    t.name,
+                    t.entry_mode,
+                    t.max_entries,
+                    int(t.reentry),
                     None if t.gates is None else json.dumps(t.gates),
-                    t.valid_from, t.valid_until, int(t.shows_holder),
+                    t.valid_from,
+                    t.valid_until,
+                    int(t.shows_holder),
                 )
                 for t in package.ticket_types
             ],
@@ -133,7 +137,9 @@ def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
                 (
                     str(r.id),
                     None if r.ticket_type_id is None else str(r.ticket_type_id),
-                    r.gate, json.dumps(r.rule), r.description,
+                    r.gate,
+                    json.dumps(r.rule),
+                    r.description,
                 )
                 for r in package.gate_rules
             ],

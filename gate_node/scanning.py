@@ -146,9 +146,7 @@ class ScanService:
             at=at,
             answer=_answer_encoder.encode(answer).decode(),
         )
-        self.index.add(
-            answer.scan_id, nonce, ticket_id, direction, gate_name, decision.status, at
-        )
+        self.index.add(answer.scan_id, nonce, ticket_id, direction, gate_name, decision.status, at)
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer
 

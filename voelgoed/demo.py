@@ -91,7 +91,10 @@ def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
     """Prepare the demo, print how to use it, and serve the gate until Ctrl-C."""
     package_path, samples = prepare(data_dir, tickets)
     settings = GateSettings(
-        data_dir=data_dir / "gate-1", gate_name="gate-1", host=host, port=port,
+        data_dir=data_dir / "gate-1",
+        gate_name="gate-1",
+        host=host,
+        port=port,
         event_package=package_path,
     )
     app = create_app(settings)
@@ -102,12 +105,19 @@ def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
     for sample in samples:
         print(f"  {sample.label}  ->  expect {sample.expect}\n    {sample.code}")
     body = json.dumps({"code": samples[0].code})
-    print(f"\nScan one:\n  curl -s -X POST {url}/api/v1/scan -H 'content-type: application/json'"
-          f" -d '{body}'")
-    print(f"Exit scan: add \"direction\": \"out\". Start afresh: rm -rf {data_dir}\n")
+    print(
+        f"\nScan one:\n  curl -s -X POST {url}/api/v1/scan -H 'content-type: application/json'"
+        f" -d '{body}'"
+    )
+    print(f'Exit scan: add "direction": "out". Start afresh: rm -rf {data_dir}\n')
     print("Ctrl-C stops the gate.", flush=True)
     uvicorn.run(
-        app, host=host, port=port, loop="uvloop", http="httptools", access_log=False,
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
         log_level="warning",
     )
     return 0

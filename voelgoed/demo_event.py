@@ -31,12 +31,40 @@ from contract.event_package import (
 from contract.ticket_token import SigningKey, TicketClaims, sign_token
 
 FIRST_NAMES = (
-    "Anri", "Thandi", "Pieter", "Lerato", "Johan", "Naledi", "Ruan", "Zanele", "Marike",
-    "Sipho", "Elsa", "Kagiso", "Annelie", "Bongani", "Lize", "Themba", "Karin", "Mpho",
+    "Anri",
+    "Thandi",
+    "Pieter",
+    "Lerato",
+    "Johan",
+    "Naledi",
+    "Ruan",
+    "Zanele",
+    "Marike",
+    "Sipho",
+    "Elsa",
+    "Kagiso",
+    "Annelie",
+    "Bongani",
+    "Lize",
+    "Themba",
+    "Karin",
+    "Mpho",
 )
 LAST_NAMES = (
-    "van der Merwe", "Dlamini", "Botha", "Nkosi", "Pretorius", "Mokoena", "du Plessis",
-    "Khumalo", "Venter", "Ndlovu", "Steyn", "Mahlangu", "Fourie", "Zulu",
+    "van der Merwe",
+    "Dlamini",
+    "Botha",
+    "Nkosi",
+    "Pretorius",
+    "Mokoena",
+    "du Plessis",
+    "Khumalo",
+    "Venter",
+    "Ndlovu",
+    "Steyn",
+    "Mahlangu",
+    "Fourie",
+    "Zulu",
 )
 CSV_COLUMNS = ("ticket_id", "ticket_type", "holder", "seat", "state", "qr")
 
@@ -171,8 +199,12 @@ def read_tickets_csv(path: Path) -> list[DemoTicket]:
     with path.open(newline="", encoding="utf-8") as f:
         return [
             DemoTicket(
-                uuid.UUID(row["ticket_id"]), row["ticket_type"], row["holder"], row["seat"],
-                row["state"], row["qr"],
+                uuid.UUID(row["ticket_id"]),
+                row["ticket_type"],
+                row["holder"],
+                row["seat"],
+                row["state"],
+                row["qr"],
             )
             for row in csv.DictReader(f)
         ]

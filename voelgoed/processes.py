@@ -56,14 +56,18 @@ class ServerProcess:
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
         """Start the process and wait until its port accepts connections."""
-        log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            self.argv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.cwd,
-            env={**os.environ, **(self.env or {})},
-        )
+        log = self.log_path.open("ab") if self.log_path else None
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 (argv built by our own callers)
+                self.argv,
+                stdout=log or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                cwd=self.cwd,
+                env={**os.environ, **(self.env or {})},
+            )
+        finally:
+            if log is not None:
+                log.close()  # the child holds its own copy
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
