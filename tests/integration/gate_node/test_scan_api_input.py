@@ -114,7 +114,8 @@ def test_unknown_route_and_method_are_json_errors(shared_gate: Gate) -> None:
 )
 def test_no_json_body_produces_a_server_error(shared_gate: Gate, body: object) -> None:
     response = shared_gate.client.post("/api/v1/scan", content=json.dumps(body).encode())
-    assert response.status_code in (200, 409, 413, 422), response.text
+    # 400 too: json.dumps writes Infinity for inf, which is not JSON.
+    assert response.status_code in (200, 400, 409, 413, 422), response.text
     assert response.headers["content-type"] == "application/json"
 
 
