@@ -88,6 +88,12 @@ def _commands(
     return found
 
 
+def test_every_command_is_documented() -> None:
+    documented = (Path(__file__).parents[2] / "docs" / "cli.md").read_text()
+    for command in _commands(build_parser())[1:]:
+        assert f"voelgoed {' '.join(command)}" in documented, command
+
+
 def test_every_command_has_help() -> None:
     commands = _commands(build_parser())
     assert ("gate", "serve") in commands
