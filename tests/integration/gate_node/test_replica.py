@@ -1,0 +1,75 @@
+"""The gate's replica on a real SQLite file: durability settings, package loading, index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from contract.event_package import read_package
+from gate_node import replica
+from gate_node.errors import ReplicaMismatch
+from gate_node.scanning import ScanService
+from tests.integration.conftest import DemoFixture
+from voelgoed.demo_event import build_demo_event
+
+
+def test_replica_is_wal_with_full_fsync(tmp_path: Path) -> None:
+    conn = replica.open_replica(tmp_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.in_transaction is False  # autocommit: each scan commits itself
+
+
+def test_reloading_a_newer_package_keeps_scans_and_adds_revocations(
+    tmp_path: Path, demo: DemoFixture
+) -> None:
+    conn = replica.open_replica(tmp_path)
+    package = read_package(demo.package_path)
+    replica.load_package(conn, package)
+    service = ScanService(conn, "gate-1")
+    ticket = demo.take()
+    assert service.scan(ticket.qr).status == "ok"
+
+    newer = read_package(demo.package_path)
+    newer.revocations.append(type(newer.revocations[0])(ticket.ticket_id, "refunded"))
+    replica.load_package(conn, newer)
+    service.reload_event()
+    assert replica.scan_totals(conn).total == 1
+    assert service.scan(ticket.qr).reason == "revoked"
+
+
+def test_a_replica_holds_one_event(tmp_path: Path, demo: DemoFixture) -> None:
+    conn = replica.open_replica(tmp_path)
+    replica.load_package(conn, read_package(demo.package_path))
+    other = build_demo_event(5, now=dt.datetime.now(dt.UTC), seed=99).package
+    with pytest.raises(ReplicaMismatch, match="holds event"):
+        replica.load_package(conn, other)
+    assert replica.held_event_id(conn) == read_package(demo.package_path).event.id
+
+
+def test_scan_index_is_rebuilt_from_the_table(tmp_path: Path, demo: DemoFixture) -> None:
+    conn = replica.open_replica(tmp_path)
+    replica.load_package(conn, read_package(demo.package_path))
+    service = ScanService(conn, "gate-1")
+    ticket = demo.take()
+    service.scan(ticket.qr, nonce="a")
+    service.scan(ticket.qr, direction="out", nonce="b")
+    service.scan("garbage", nonce="c")
+    conn.close()
+
+    reopened = replica.open_replica(tmp_path)
+    index = replica.ScanIndex.build(reopened)
+    assert set(index.nonces) == {"a", "b", "c"}
+    history = index.history[str(ticket.ticket_id)]
+    assert [p.direction for p in history] == ["in", "out"]
+    assert ScanService(reopened, "gate-1").scan(ticket.qr).message == "Admitted (re-entry)."
+
+
+def test_scans_from_elsewhere_are_ordered_by_time_in_the_index() -> None:
+    index = replica.ScanIndex()
+    index.add("s2", None, "t", "out", "b", "ok", "2026-11-25T20:00:02.000Z")
+    index.add("s1", None, "t", "in", "a", "ok", "2026-11-25T20:00:01.000Z")
+    index.add("s3", None, "t", "in", "a", "rejected", "2026-11-25T20:00:03.000Z")
+    assert [p.gate for p in index.history["t"]] == ["a", "b"]
