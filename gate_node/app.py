@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,13 +12,14 @@ import msgspec
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from contract.event_package import read_package
 from contract.replica_schema import SCHEMA_VERSION
 from gate_node import replica
 from gate_node.errors import BodyTooLarge, GateError, InvalidBody, InvalidJSON
+from gate_node.live import LiveFeed
 from gate_node.scanning import ScanService
 from gate_node.settings import GateSettings
 
@@ -79,6 +81,21 @@ def decode_body(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
         raise InvalidJSON(f"body is not valid JSON: {exc}") from None
 
 
+async def live_stream(
+    feed: LiveFeed, request: Request, keepalive_s: float = 15.0
+) -> AsyncIterator[bytes]:
+    """Server-sent events from the live feed until the client goes away."""
+    async with feed.subscribe() as queue:
+        yield b"retry: 2000\n\n"
+        while not await request.is_disconnected():
+            try:
+                event = await asyncio.wait_for(queue.get(), keepalive_s)
+            except TimeoutError:
+                yield b": keep-alive\n\n"
+                continue
+            yield b"event: " + event.kind.encode() + b"\ndata: " + _encode(event.data) + b"\n\n"
+
+
 def create_app(settings: GateSettings) -> Starlette:
     """The gate node service: scan API and status over the event replica in `data_dir`."""
     conn = replica.open_replica(settings.data_dir)
@@ -100,6 +117,13 @@ def create_app(settings: GateSettings) -> Starlette:
                 inside=replica.inside_count(conn),
                 scans=replica.scan_totals(conn),
             )
+        )
+
+    async def events(request: Request) -> Response:
+        return StreamingResponse(
+            live_stream(service.feed, request),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-store", "x-accel-buffering": "no"},
         )
 
     async def on_gate_error(request: Request, exc: Exception) -> Response:
@@ -126,6 +150,7 @@ def create_app(settings: GateSettings) -> Starlette:
         routes=[
             Route("/api/v1/scan", scan, methods=["POST"]),
             Route("/api/v1/status", status, methods=["GET"]),
+            Route("/api/v1/events", events, methods=["GET"]),
         ],
         exception_handlers={
             GateError: on_gate_error,

@@ -29,6 +29,7 @@ from gate_node.decision import (
     decide_scan,
 )
 from gate_node.errors import NoEventLoaded, NonceConflict
+from gate_node.live import LiveFeed
 
 
 class TicketView(msgspec.Struct):
@@ -56,6 +57,15 @@ class ScanAnswer(msgspec.Struct):
     decided_ms: float = 0.0
 
 
+class ScanEvent(msgspec.Struct):
+    """What the live feed tells kiosks and dashboards about each recorded scan."""
+
+    answer: ScanAnswer
+    gate: str
+    direction: Direction
+    at: str
+
+
 _answer_encoder = msgspec.json.Encoder()
 _answer_decoder = msgspec.json.Decoder(ScanAnswer)
 
@@ -73,10 +83,12 @@ class ScanService:
         conn: sqlite3.Connection,
         gate_name: str,
         clock: Callable[[], dt.datetime] = utc_now,
+        feed: LiveFeed | None = None,
     ) -> None:
         self.conn = conn
         self.gate_name = gate_name
         self.clock = clock
+        self.feed = feed if feed is not None else LiveFeed()
         self.event: EventContext | None = replica.read_event_context(conn)
         self.index = replica.ScanIndex.build(conn)
 
@@ -147,6 +159,7 @@ class ScanService:
             answer=_answer_encoder.encode(answer).decode(),
         )
         self.index.add(answer.scan_id, nonce, ticket_id, direction, gate_name, decision.status, at)
+        self.feed.publish("scan", ScanEvent(answer, gate_name, direction, at))
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer
 
