@@ -95,7 +95,6 @@ class Passage:
 class TicketFacts:
     """What the replica knows of one ticket. `history` holds accepted scans, oldest first."""
 
-    in_replica: bool = False
     ticket_type_id: uuid.UUID | None = None
     holder: str | None = None
     seat: str | None = None

@@ -35,7 +35,7 @@ from gate_node.errors import ReplicaMismatch
 REPLICA_FILE: Final = "replica.sqlite3"
 
 _FACTS_SQL = """
-SELECT t.id IS NOT NULL, t.ticket_type_id, t.holder, t.seat, r.reason, b.reason
+SELECT t.ticket_type_id, t.holder, t.seat, r.reason, b.reason
 FROM (SELECT ?1 AS id) AS q
 LEFT JOIN tickets AS t ON t.id = q.id
 LEFT JOIN revocations AS r ON r.ticket_id = q.id
@@ -238,11 +238,10 @@ def ticket_facts(
     conn: sqlite3.Connection, ticket_id: str, history: tuple[Passage, ...]
 ) -> TicketFacts:
     """The replica's knowledge of one ticket: one lookup joining three primary keys."""
-    in_replica, type_id, holder, seat, revoked, blocked = conn.execute(
+    type_id, holder, seat, revoked, blocked = conn.execute(
         _FACTS_SQL, (ticket_id,)
     ).fetchone()
     return TicketFacts(
-        in_replica=bool(in_replica),
         ticket_type_id=None if type_id is None else uuid.UUID(type_id),
         holder=holder,
         seat=seat,

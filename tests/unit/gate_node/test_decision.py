@@ -127,7 +127,9 @@ def facts(
     blocked: str | None = None,
 ) -> TicketFacts:
     """A ticket the replica knows, with these accepted scans (oldest first)."""
-    return TicketFacts(True, ticket_type_id, revoked=revoked, blocked=blocked, history=history)
+    return TicketFacts(
+        ticket_type_id=ticket_type_id, revoked=revoked, blocked=blocked, history=history
+    )
 
 
 def admitted(gate: str, at: dt.datetime) -> Passage:
@@ -754,7 +756,9 @@ def test_decision_is_deterministic_and_well_formed(
     now: dt.datetime,
     rules: list[GateRule],
 ) -> None:
-    known = TicketFacts(True, replica_type, revoked=revoked, blocked=blocked, history=history)
+    known = TicketFacts(
+        ticket_type_id=replica_type, revoked=revoked, blocked=blocked, history=history
+    )
     event = make_event(rules=rules)
 
     decision = decide_scan(claims, known, direction=direction, gate=gate, event=event, now=now)
