@@ -21,6 +21,10 @@ TABLES: Final = (
     "revocations",
     "blocks",
     "scans",
+    "staff",
+    "annulments",
+    "audit_log",
+    "replica_settings",
 )
 
 DDL: Final = """
@@ -81,8 +85,37 @@ CREATE TABLE IF NOT EXISTS scans (
     status TEXT NOT NULL DEFAULT 'rejected',
     reason TEXT,
     at TEXT,
-    answer TEXT            -- the JSON answer given, replayed for a repeated nonce
+    answer TEXT,           -- the JSON answer given, replayed for a repeated nonce
+    device TEXT,           -- the scanning device, as it names itself
+    staff_id TEXT,         -- the signed-in steward or supervisor, if any
+    override_of TEXT,      -- a supervisor's admission over this rejected scan
+    note TEXT              -- the supervisor's typed reason for an override
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS staff (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT 'steward',   -- steward or supervisor
+    pin_hash TEXT,
+    disabled_at TEXT
+);
+CREATE TABLE IF NOT EXISTS annulments (
+    scan_id TEXT PRIMARY KEY NOT NULL,      -- an admitted scan that no longer counts
+    staff_id TEXT,
+    reason TEXT,
+    at TEXT
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id TEXT PRIMARY KEY NOT NULL,
+    at TEXT,
+    staff_id TEXT,
+    action TEXT,           -- sign_in, annul, override, staff_added, staff_disabled
+    subject TEXT,
+    detail TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS replica_settings (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT
+);
 """
 # scans has no secondary index on purpose: every index is one more page written and fsynced
 # per scan. Scan ids are time-ordered (UUIDv7 layout), so each scan appends to the last page

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 import msgspec
 from starlette.applications import Starlette
@@ -17,14 +17,19 @@ from starlette.routing import Route
 
 from contract.event_package import read_package
 from contract.replica_schema import SCHEMA_VERSION
-from gate_node import replica
-from gate_node.errors import BodyTooLarge, GateError, InvalidBody, InvalidJSON
+from gate_node import replica, staff_store
+from gate_node.access import Access
+from gate_node.dashboard_route import dashboard_route
+from gate_node.decode_route import decode_route
+from gate_node.errors import GateError
+from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
 from gate_node.live import LiveFeed
 from gate_node.scanning import ScanService
 from gate_node.settings import GateSettings
+from gate_node.staff_routes import staff_routes
+from kiosk_ui.routes import page_routes
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
@@ -34,6 +39,7 @@ class ScanRequest(msgspec.Struct, forbid_unknown_fields=True):
     direction: Literal["in", "out"] = "in"
     nonce: Annotated[str, msgspec.Meta(min_length=1, max_length=128)] | None = None
     gate: GateName | None = None
+    device: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
 class StatusAnswer(msgspec.Struct):
@@ -45,40 +51,6 @@ class StatusAnswer(msgspec.Struct):
 
 
 _scan_request = msgspec.json.Decoder(ScanRequest)
-_encode = msgspec.json.Encoder().encode
-
-
-def json_response(content: object, status_code: int = 200) -> Response:
-    """A JSON response encoded with msgspec (structs, dicts, lists)."""
-    return Response(_encode(content), status_code, media_type="application/json")
-
-
-def error_response(code: str, message: str, status_code: int) -> Response:
-    """The one error shape of the gate API: ``{"error": {"code", "message"}}``."""
-    return json_response({"error": {"code": code, "message": message}}, status_code)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing more than `limit` bytes before reading them all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(f"request body is larger than {limit} bytes")
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
-        if len(chunks) > limit:
-            raise BodyTooLarge(f"request body is larger than {limit} bytes")
-    return bytes(chunks)
-
-
-def decode_body(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
-    """Decode and validate a JSON body, translating msgspec's errors to the gate's."""
-    try:
-        return decoder.decode(body)
-    except msgspec.ValidationError as exc:
-        raise InvalidBody(str(exc)) from None
-    except msgspec.DecodeError as exc:
-        raise InvalidJSON(f"body is not valid JSON: {exc}") from None
 
 
 async def live_stream(
@@ -93,7 +65,7 @@ async def live_stream(
             except TimeoutError:
                 yield b": keep-alive\n\n"
                 continue
-            yield b"event: " + event.kind.encode() + b"\ndata: " + _encode(event.data) + b"\n\n"
+            yield b"event: " + event.kind.encode() + b"\ndata: " + encode_json(event.data) + b"\n\n"
 
 
 def create_app(settings: GateSettings) -> Starlette:
@@ -102,10 +74,23 @@ def create_app(settings: GateSettings) -> Starlette:
     if settings.event_package is not None:
         replica.load_package(conn, read_package(settings.event_package))
     service = ScanService(conn, settings.gate_name)
+    access = Access(
+        trust_loopback=settings.trust_loopback,
+        clock=service.clock,
+        is_active=lambda staff_id: staff_store.is_active(conn, staff_id),
+    )
 
     async def scan(request: Request) -> Response:
+        staff = access.scanner(request)
         body = decode_body(_scan_request, await read_body(request, settings.max_body_bytes))
-        answer = service.scan(body.code, direction=body.direction, nonce=body.nonce, gate=body.gate)
+        answer = service.scan(
+            body.code,
+            direction=body.direction,
+            nonce=body.nonce,
+            gate=body.gate,
+            device=body.device,
+            staff=staff,
+        )
         return json_response(answer)
 
     async def status(request: Request) -> Response:
@@ -151,6 +136,10 @@ def create_app(settings: GateSettings) -> Starlette:
             Route("/api/v1/scan", scan, methods=["POST"]),
             Route("/api/v1/status", status, methods=["GET"]),
             Route("/api/v1/events", events, methods=["GET"]),
+            *staff_routes(service, access, settings.max_body_bytes),
+            dashboard_route(settings),
+            decode_route(access.scanner),
+            *page_routes(),
         ],
         exception_handlers={
             GateError: on_gate_error,

@@ -89,6 +89,7 @@ class Passage:
     direction: Direction
     gate: str
     at: dt.datetime
+    scan_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

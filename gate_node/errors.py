@@ -50,3 +50,73 @@ class ReplicaMismatch(GateError):
 
     code = "replica_mismatch"
     http_status = 409
+
+
+class InvalidStaff(GateError):
+    """A staff member's details are not acceptable (PIN format, role, PIN already in use)."""
+
+    code = "staff_invalid"
+    http_status = 422
+
+
+class NotSignedIn(GateError):
+    """This action needs a signed-in member of staff."""
+
+    code = "not_signed_in"
+    http_status = 401
+
+
+class BadPin(GateError):
+    """No active member of staff has this PIN."""
+
+    code = "bad_pin"
+    http_status = 401
+
+
+class TooManyAttempts(GateError):
+    """Too many wrong PINs from this device: wait a minute."""
+
+    code = "too_many_attempts"
+    http_status = 429
+
+
+class Forbidden(GateError):
+    """The signed-in member of staff's role does not allow this."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class UnknownScan(GateError):
+    """No scan with this id in the replica."""
+
+    code = "unknown_scan"
+    http_status = 404
+
+
+class NotAdmitted(GateError):
+    """Only an accepted scan can be annulled."""
+
+    code = "not_admitted"
+    http_status = 409
+
+
+class NotRejected(GateError):
+    """Only a rejected scan can be overridden."""
+
+    code = "not_rejected"
+    http_status = 409
+
+
+class AlreadyDone(GateError):
+    """The scan was already annulled or overridden."""
+
+    code = "already_done"
+    http_status = 409
+
+
+class TooLate(GateError):
+    """The 15 minutes in which a scan can be annulled are over."""
+
+    code = "too_late"
+    http_status = 409

@@ -8,12 +8,13 @@ primary key or index; the event-wide state (keys, ticket types, rules) is read o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import os
 import sqlite3
 import uuid
 import zoneinfo
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -31,6 +32,8 @@ from gate_node.decision import (
     TicketTypeRules,
 )
 from gate_node.errors import ReplicaMismatch
+from gate_node.supervision import RecordedScan
+from gate_node.timestamps import parse_time, time_ordered_id
 
 REPLICA_FILE: Final = "replica.sqlite3"
 
@@ -42,32 +45,9 @@ LEFT JOIN revocations AS r ON r.ticket_id = q.id
 LEFT JOIN blocks AS b ON b.ticket_id = q.id
 """
 _INSERT_SCAN_SQL = (
-    "INSERT INTO scans (id, nonce, ticket_id, code, gate, direction, status, reason, at, answer)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO scans (id, nonce, ticket_id, code, gate, direction, status, reason, at, answer,"
+    " device, staff_id, override_of, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-def format_time(moment: dt.datetime) -> str:
-    """Replica time text: ISO 8601 UTC with milliseconds and a Z, which sorts as time does."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
-
-
-def new_scan_id(now: dt.datetime) -> str:
-    """A UUIDv7-shaped id: time-ordered, so scans append to the end of the primary key."""
-    ms = int(now.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
-    rand = int.from_bytes(os.urandom(10))
-    rand_a, rand_b = (rand >> 62) & 0xFFF, rand & (2**62 - 1)
-    n = (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
-    h = f"{n:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def parse_time(text: str) -> dt.datetime:
-    """Inverse of `format_time`; also accepts any ISO 8601 time with an offset."""
-    moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment
 
 
 def open_replica(data_dir: Path) -> sqlite3.Connection:
@@ -101,8 +81,7 @@ def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
             f"{package.event.id}. Use a new data folder for another event."
         )
     e = package.event
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         conn.execute(
             "INSERT OR REPLACE INTO event (id, name, venue, starts_at, ends_at, timezone)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -156,10 +135,6 @@ def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
             "INSERT OR REPLACE INTO blocks (ticket_id, reason, blocked_at) VALUES (?, ?, ?)",
             [(str(b.ticket_id), b.reason, b.blocked_at) for b in package.blocks],
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _maybe_time(text: str | None) -> dt.datetime | None:
@@ -238,9 +213,7 @@ def ticket_facts(
     conn: sqlite3.Connection, ticket_id: str, history: tuple[Passage, ...]
 ) -> TicketFacts:
     """The replica's knowledge of one ticket: one lookup joining three primary keys."""
-    type_id, holder, seat, revoked, blocked = conn.execute(
-        _FACTS_SQL, (ticket_id,)
-    ).fetchone()
+    type_id, holder, seat, revoked, blocked = conn.execute(_FACTS_SQL, (ticket_id,)).fetchone()
     return TicketFacts(
         ticket_type_id=None if type_id is None else uuid.UUID(type_id),
         holder=holder,
@@ -249,54 +222,6 @@ def ticket_facts(
         blocked=blocked,
         history=history,
     )
-
-
-class ScanIndex:
-    """Per-ticket accepted scans and the nonces seen, derived from the scans table.
-
-    Kept in memory because an index on disk would cost a page write and fsync per scan;
-    it is rebuilt at start-up, extended by each scan, and must be told of scans that
-    arrive by any other path (`add`).
-    """
-
-    def __init__(self) -> None:
-        self.history: dict[str, tuple[Passage, ...]] = {}
-        self.nonces: dict[str, str] = {}
-
-    @classmethod
-    def build(cls, conn: sqlite3.Connection) -> ScanIndex:
-        """Read every scan once, in time order."""
-        index = cls()
-        for scan_id, nonce, ticket_id, direction, gate, status, at in conn.execute(
-            "SELECT id, nonce, ticket_id, direction, gate, status, at FROM scans ORDER BY at, id"
-        ):
-            index.add(scan_id, nonce, ticket_id, direction, gate, status, at)
-        return index
-
-    def add(  # noqa: PLR0917 (mirrors the scans row it indexes)
-        self,
-        scan_id: str,
-        nonce: str | None,
-        ticket_id: str | None,
-        direction: str,
-        gate: str,
-        status: str,
-        at: str,
-    ) -> None:
-        """Account for one scan that is now in the replica."""
-        if nonce is not None:
-            self.nonces.setdefault(nonce, scan_id)
-        if status == "ok" and ticket_id is not None:
-            passage = Passage("out" if direction == "out" else "in", gate, parse_time(at))
-            previous = self.history.get(ticket_id, ())
-            if previous and previous[-1].at > passage.at:
-                self.history[ticket_id] = tuple(sorted((*previous, passage), key=_by_time))
-            else:
-                self.history[ticket_id] = (*previous, passage)
-
-
-def _by_time(passage: Passage) -> dt.datetime:
-    return passage.at
 
 
 def scan_by_id(conn: sqlite3.Connection, scan_id: str) -> tuple[str | None, str] | None:
@@ -318,12 +243,97 @@ def record_scan(
     reason: str | None,
     at: str,
     answer: str,
+    device: str | None = None,
+    staff_id: str | None = None,
+    override_of: str | None = None,
+    note: str | None = None,
 ) -> None:
     """Append one scan; in autocommit mode this single statement is its own durable commit."""
     conn.execute(
         _INSERT_SCAN_SQL,
-        (scan_id, nonce, ticket_id, code, gate, direction, status, reason, at, answer),
+        (
+            scan_id,
+            nonce,
+            ticket_id,
+            code,
+            gate,
+            direction,
+            status,
+            reason,
+            at,
+            answer,
+            device,
+            staff_id,
+            override_of,
+            note,
+        ),
     )
+
+
+def recorded_scan(conn: sqlite3.Connection, scan_id: str) -> RecordedScan | None:
+    """One scan with whether it was annulled or overridden, for supervisors' actions."""
+    row = conn.execute(
+        "SELECT id, ticket_id, code, gate, direction, status, reason, at,"
+        " EXISTS (SELECT 1 FROM annulments WHERE scan_id = ?1),"
+        " EXISTS (SELECT 1 FROM scans WHERE override_of = ?1)"
+        " FROM scans WHERE id = ?1",
+        (scan_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return RecordedScan(
+        id=row[0],
+        ticket_id=row[1],
+        code=row[2],
+        gate=row[3],
+        direction=row[4],
+        status=row[5],
+        reason=row[6],
+        at=parse_time(row[7]),
+        annulled=bool(row[8]),
+        overridden=bool(row[9]),
+    )
+
+
+def record_annulment(
+    conn: sqlite3.Connection, scan_id: str, staff_id: str, reason: str, at: str
+) -> None:
+    """Mark an admitted scan as not counting, with the audit entry, in one transaction."""
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO annulments (scan_id, staff_id, reason, at) VALUES (?, ?, ?, ?)",
+            (scan_id, staff_id, reason, at),
+        )
+        audit(conn, at=at, staff_id=staff_id, action="annul", subject=scan_id, detail=reason)
+
+
+def audit(
+    conn: sqlite3.Connection,
+    *,
+    at: str,
+    staff_id: str | None,
+    action: str,
+    subject: str,
+    detail: str = "",
+) -> None:
+    """Append to the audit log (inside the caller's transaction, if any)."""
+    conn.execute(
+        "INSERT INTO audit_log (id, at, staff_id, action, subject, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (time_ordered_id(parse_time(at)), at, staff_id, action, subject, detail),
+    )
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One durable transaction on an autocommit connection."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 class ScanTotals(msgspec.Struct):
@@ -339,7 +349,8 @@ def scan_totals(conn: sqlite3.Connection) -> ScanTotals:
     by_reason: dict[str, int] = {}
     admitted = exits = total = 0
     for direction, status, reason, n in conn.execute(
-        "SELECT direction, status, reason, count(*) FROM scans GROUP BY 1, 2, 3"
+        "SELECT direction, status, reason, count(*) FROM scans"
+        " WHERE id NOT IN (SELECT scan_id FROM annulments) GROUP BY 1, 2, 3"
     ):
         total += n
         if status == "ok":
@@ -357,7 +368,8 @@ def inside_count(conn: sqlite3.Connection) -> int:
     # SQLite's bare-column rule: with max(), `direction` comes from the row holding the max.
     row = conn.execute(
         "SELECT count(*) FROM (SELECT direction, max(at || id) FROM scans"
-        " WHERE status = 'ok' AND ticket_id IS NOT NULL GROUP BY ticket_id)"
+        " WHERE status = 'ok' AND ticket_id IS NOT NULL"
+        " AND id NOT IN (SELECT scan_id FROM annulments) GROUP BY ticket_id)"
         " WHERE direction = 'in'"
     ).fetchone()
     return int(row[0])

@@ -30,6 +30,10 @@ from gate_node.decision import (
 )
 from gate_node.errors import NoEventLoaded, NonceConflict
 from gate_node.live import LiveFeed
+from gate_node.scan_index import ScanIndex
+from gate_node.staff import StaffMember
+from gate_node.supervision import check_annul, check_override
+from gate_node.timestamps import format_time, time_ordered_id
 
 
 class TicketView(msgspec.Struct):
@@ -90,7 +94,7 @@ class ScanService:
         self.clock = clock
         self.feed = feed if feed is not None else LiveFeed()
         self.event: EventContext | None = replica.read_event_context(conn)
-        self.index = replica.ScanIndex.build(conn)
+        self.index = ScanIndex.build(conn)
 
     def reload_event(self) -> None:
         """Re-read keys, ticket types and rules after the replica's event changed."""
@@ -103,6 +107,8 @@ class ScanService:
         direction: Direction = "in",
         nonce: str | None = None,
         gate: str | None = None,
+        device: str | None = None,
+        staff: StaffMember | None = None,
     ) -> ScanAnswer:
         """Decide one scan and commit it durably before returning the answer."""
         started = time.perf_counter()
@@ -141,10 +147,10 @@ class ScanService:
             message=decision.message,
             ticket=_ticket_view(claims, facts, event),
             first_admitted=_passage_view(decision.first_admitted),
-            scan_id=replica.new_scan_id(now),
+            scan_id=time_ordered_id(now),
         )
         ticket_id = None if claims is None else str(claims.ticket_id)
-        at = replica.format_time(now)
+        at = format_time(now)
         replica.record_scan(
             self.conn,
             scan_id=answer.scan_id,
@@ -157,11 +163,78 @@ class ScanService:
             reason=decision.reason,
             at=at,
             answer=_answer_encoder.encode(answer).decode(),
+            device=device,
+            staff_id=None if staff is None else staff.id,
         )
         self.index.add(answer.scan_id, nonce, ticket_id, direction, gate_name, decision.status, at)
         self.feed.publish("scan", ScanEvent(answer, gate_name, direction, at))
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def annul(self, scan_id: str, staff: StaffMember, reason: str) -> AnnulAnswer:
+        """A supervisor takes back an admission (within 15 minutes): it no longer counts."""
+        now = self.clock()
+        scan = check_annul(replica.recorded_scan(self.conn, scan_id), staff, now)
+        at = format_time(now)
+        replica.record_annulment(self.conn, scan.id, staff.id, reason, at)
+        self.index.annul(scan.id)
+        result = AnnulAnswer(scan_id=scan.id, annulled_by=staff.name, reason=reason, at=at)
+        self.feed.publish("annul", result)
+        return result
+
+    def override(self, scan_id: str, staff: StaffMember, reason: str) -> ScanAnswer:
+        """A supervisor admits over a rejection, with a typed reason: a new, audited scan."""
+        started = time.perf_counter()
+        now = self.clock()
+        rejected = check_override(replica.recorded_scan(self.conn, scan_id), staff, reason)
+        reason = reason.strip()
+        answer = ScanAnswer(
+            status="ok",
+            reason=None,
+            message=f"Admitted by {staff.name}: {reason}",
+            ticket=None,
+            first_admitted=None,
+            scan_id=time_ordered_id(now),
+        )
+        at = format_time(now)
+        with replica.transaction(self.conn):
+            replica.record_scan(
+                self.conn,
+                scan_id=answer.scan_id,
+                nonce=None,
+                ticket_id=rejected.ticket_id,
+                code=rejected.code or "",
+                gate=rejected.gate,
+                direction="in",
+                status="ok",
+                reason=None,
+                at=at,
+                answer=_answer_encoder.encode(answer).decode(),
+                staff_id=staff.id,
+                override_of=rejected.id,
+                note=reason,
+            )
+            replica.audit(
+                self.conn,
+                at=at,
+                staff_id=staff.id,
+                action="override",
+                subject=rejected.id,
+                detail=reason,
+            )
+        self.index.add(answer.scan_id, None, rejected.ticket_id, "in", rejected.gate, "ok", at)
+        self.feed.publish("scan", ScanEvent(answer, rejected.gate, "in", at))
+        answer.decided_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+
+class AnnulAnswer(msgspec.Struct):
+    """The answer to an annulment."""
+
+    scan_id: str
+    annulled_by: str
+    reason: str
+    at: str
 
 
 def _ticket_view(
@@ -184,4 +257,4 @@ def _ticket_view(
 def _passage_view(passage: Passage | None) -> PassageView | None:
     if passage is None:
         return None
-    return PassageView(gate=passage.gate, at=replica.format_time(passage.at))
+    return PassageView(gate=passage.gate, at=format_time(passage.at))

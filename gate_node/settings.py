@@ -16,3 +16,5 @@ class GateSettings:
     port: int = 8700
     event_package: Path | None = None
     max_body_bytes: int = 8 * 1024
+    # Anonymous scans from this machine (kiosk browser, camera loop); other devices sign in.
+    trust_loopback: bool = True

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from contract.errors import ContractError
 from gate_node.errors import GateError
+from hardware.cli import add_camera_command
 
 
 def _gate_serve(args: argparse.Namespace) -> int:
@@ -24,6 +25,7 @@ def _gate_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         event_package=args.event_package,
+        trust_loopback=not args.require_sign_in,
     )
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}/"
@@ -54,6 +56,48 @@ def _gate_load(args: argparse.Namespace) -> int:
         f"loaded {package.event.name!r}: {len(package.tickets)} tickets, "
         f"{len(package.revocations)} revoked, {len(package.keys)} keys, into {args.data}"
     )
+    return 0
+
+
+def _staff_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from gate_node import replica, staff_store
+
+    pin = args.pin or getpass.getpass("PIN (4-12 digits): ")
+    conn = replica.open_replica(args.data)
+    try:
+        member = staff_store.add_staff(
+            conn, name=args.name, role=args.role, pin=pin, now=dt.datetime.now(dt.UTC)
+        )
+    finally:
+        conn.close()
+    print(f"added {member.name} ({member.role}), id {member.id}")
+    return 0
+
+
+def _staff_list(args: argparse.Namespace) -> int:
+    from gate_node import replica, staff_store
+
+    conn = replica.open_replica(args.data)
+    try:
+        for member, active in staff_store.list_staff(conn):
+            state = "active" if active else "disabled"
+            print(f"{member.id}  {member.role:<10}  {state:<8}  {member.name}")
+    finally:
+        conn.close()
+    return 0
+
+
+def _staff_disable(args: argparse.Namespace) -> int:
+    from gate_node import replica, staff_store
+
+    conn = replica.open_replica(args.data)
+    try:
+        member = staff_store.disable_staff(conn, args.who, dt.datetime.now(dt.UTC))
+    finally:
+        conn.close()
+    print(f"disabled {member.name}")
     return 0
 
 
@@ -107,11 +151,33 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
     serve.add_argument("--gate-name", default="gate-1", help="this gate's name (default gate-1)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    serve.add_argument(
+        "--require-sign-in",
+        action="store_true",
+        help="require a staff sign-in for scans from this machine too (default: only others)",
+    )
     serve.set_defaults(run=_gate_serve)
     load = gate_commands.add_parser("load-package", help="load an event package into a replica")
     load.add_argument("--data", type=Path, required=True, help="the gate's data folder")
     load.add_argument("package", type=Path, help="the event package file")
     load.set_defaults(run=_gate_load)
+
+    staff = gate_commands.add_parser("staff", help="manage door staff and their PINs")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="COMMAND")
+    add = staff_commands.add_parser("add", help="add a steward or supervisor")
+    add.add_argument("--data", type=Path, required=True, help="the gate's data folder")
+    add.add_argument("--name", required=True, help="the name staff see and audits show")
+    add.add_argument("--role", choices=["steward", "supervisor"], default="steward")
+    add.add_argument("--pin", help="4-12 digits, unique per venue (asked for when omitted)")
+    add.set_defaults(run=_staff_add)
+    listing = staff_commands.add_parser("list", help="list door staff")
+    listing.add_argument("--data", type=Path, required=True, help="the gate's data folder")
+    listing.set_defaults(run=_staff_list)
+    disable = staff_commands.add_parser("disable", help="disable a member of staff")
+    disable.add_argument("--data", type=Path, required=True, help="the gate's data folder")
+    disable.add_argument("who", help="their id, or their name if unique")
+    disable.set_defaults(run=_staff_disable)
+    add_camera_command(gate_commands)
 
     package = commands.add_parser("event-package", help="create or inspect event packages")
     package_commands = package.add_subparsers(

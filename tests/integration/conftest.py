@@ -77,7 +77,10 @@ def start_gate(tmp_path: Path, demo: DemoFixture) -> Iterator[GateFactory]:
     gates: list[Gate] = []
 
     def start(
-        name: str = "gate-1", data_dir: Path | None = None, package: Path | None = None
+        name: str = "gate-1",
+        data_dir: Path | None = None,
+        package: Path | None = None,
+        extra_args: tuple[str, ...] = (),
     ) -> Gate:
         data = data_dir or tmp_path / name
         port = free_port()
@@ -93,7 +96,7 @@ def start_gate(tmp_path: Path, demo: DemoFixture) -> Iterator[GateFactory]:
             "--log-level",
             "warning",
         ]
-        args += ["--event-package", str(package or demo.package_path)]
+        args += ["--event-package", str(package or demo.package_path), *extra_args]
         process = ServerProcess(
             voelgoed_command(*args), port, log_path=tmp_path / f"{name}.log"
         ).start()

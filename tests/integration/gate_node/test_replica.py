@@ -10,6 +10,7 @@ import pytest
 from contract.event_package import read_package
 from gate_node import replica
 from gate_node.errors import ReplicaMismatch
+from gate_node.scan_index import ScanIndex
 from gate_node.scanning import ScanService
 from tests.integration.conftest import DemoFixture
 from voelgoed.demo_event import build_demo_event
@@ -60,7 +61,7 @@ def test_scan_index_is_rebuilt_from_the_table(tmp_path: Path, demo: DemoFixture)
     conn.close()
 
     reopened = replica.open_replica(tmp_path)
-    index = replica.ScanIndex.build(reopened)
+    index = ScanIndex.build(reopened)
     assert set(index.nonces) == {"a", "b", "c"}
     history = index.history[str(ticket.ticket_id)]
     assert [p.direction for p in history] == ["in", "out"]
@@ -68,7 +69,7 @@ def test_scan_index_is_rebuilt_from_the_table(tmp_path: Path, demo: DemoFixture)
 
 
 def test_scans_from_elsewhere_are_ordered_by_time_in_the_index() -> None:
-    index = replica.ScanIndex()
+    index = ScanIndex()
     index.add("s2", None, "t", "out", "b", "ok", "2026-11-25T20:00:02.000Z")
     index.add("s1", None, "t", "in", "a", "ok", "2026-11-25T20:00:01.000Z")
     index.add("s3", None, "t", "in", "a", "rejected", "2026-11-25T20:00:03.000Z")

@@ -1,0 +1,68 @@
+"""What the scan path needs from past scans, kept in memory: per-ticket history, nonces.
+
+An index on disk would cost a page write and an fsync per scan, so the gate derives this
+from the scans table at start-up and keeps it current: every scan recorded here, and every
+scan, annulment or override arriving by any other path, must be told to the index.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from gate_node.decision import Passage
+from gate_node.timestamps import parse_time
+
+
+class ScanIndex:
+    """Accepted scans per ticket (oldest first, annulled ones left out) and nonces seen."""
+
+    def __init__(self) -> None:
+        self.history: dict[str, tuple[Passage, ...]] = {}
+        self.nonces: dict[str, str] = {}
+        self._ticket_of: dict[str, str] = {}
+        self._annulled: set[str] = set()
+
+    @classmethod
+    def build(cls, conn: sqlite3.Connection) -> ScanIndex:
+        """Read every scan and annulment once."""
+        index = cls()
+        for scan_id, nonce, ticket_id, direction, gate, status, at in conn.execute(
+            "SELECT id, nonce, ticket_id, direction, gate, status, at FROM scans ORDER BY at, id"
+        ):
+            index.add(scan_id, nonce, ticket_id, direction, gate, status, at)
+        for (scan_id,) in conn.execute("SELECT scan_id FROM annulments"):
+            index.annul(scan_id)
+        return index
+
+    def add(  # noqa: PLR0917 (mirrors the scans row it indexes)
+        self,
+        scan_id: str,
+        nonce: str | None,
+        ticket_id: str | None,
+        direction: str,
+        gate: str,
+        status: str,
+        at: str,
+    ) -> None:
+        """Account for one scan that is now in the replica."""
+        if nonce is not None:
+            self.nonces.setdefault(nonce, scan_id)
+        if status != "ok" or ticket_id is None or scan_id in self._annulled:
+            return
+        self._ticket_of[scan_id] = ticket_id
+        passage = Passage("out" if direction == "out" else "in", gate, parse_time(at), scan_id)
+        previous = self.history.get(ticket_id, ())
+        if previous and (previous[-1].at, previous[-1].scan_id) > (passage.at, scan_id):
+            merged = sorted((*previous, passage), key=lambda p: (p.at, p.scan_id))
+            self.history[ticket_id] = tuple(merged)
+        else:
+            self.history[ticket_id] = (*previous, passage)
+
+    def annul(self, scan_id: str) -> None:
+        """Leave an annulled scan out of its ticket's history from now on."""
+        self._annulled.add(scan_id)
+        ticket_id = self._ticket_of.pop(scan_id, None)
+        if ticket_id is not None:
+            self.history[ticket_id] = tuple(
+                p for p in self.history[ticket_id] if p.scan_id != scan_id
+            )
