@@ -89,7 +89,9 @@ CREATE TABLE IF NOT EXISTS scans (
     device TEXT,           -- the scanning device, as it names itself
     staff_id TEXT,         -- the signed-in steward or supervisor, if any
     override_of TEXT,      -- a supervisor's admission over this rejected scan
-    note TEXT              -- the supervisor's typed reason for an override
+    note TEXT,             -- the supervisor's typed reason for an override
+    hlc INTEGER,           -- hybrid logical clock stamp (gate_node/hlc.py): the scan order
+    site TEXT              -- the recording replica's site id (hex): breaks hlc ties
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS staff (
     id TEXT PRIMARY KEY NOT NULL,

@@ -20,6 +20,7 @@ from contract.replica_schema import SCHEMA_VERSION
 from gate_node import replica, staff_store
 from gate_node.access import Access
 from gate_node.dashboard_route import dashboard_route
+from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
 from gate_node.errors import GateError
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
@@ -27,6 +28,7 @@ from gate_node.live import LiveFeed
 from gate_node.scanning import ScanService
 from gate_node.settings import GateSettings
 from gate_node.staff_routes import staff_routes
+from gate_node.timestamps import format_time
 from kiosk_ui.routes import page_routes
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,28 @@ class StatusAnswer(msgspec.Struct):
     event: replica.EventSummary | None
     inside: int
     scans: replica.ScanTotals
+    double_admissions: int
+
+
+class PassageView(msgspec.Struct):
+    gate: str
+    at: str
+    scan_id: str
+    site: str
+
+
+class DoubleAdmissionView(msgspec.Struct):
+    ticket_id: str
+    stands: PassageView
+    double: PassageView
+
+
+class AlertsAnswer(msgspec.Struct):
+    double_admissions: list[DoubleAdmissionView]
+
+
+def _passage(passage: Passage) -> PassageView:
+    return PassageView(passage.gate, format_time(passage.at), passage.scan_id, passage.site)
 
 
 _scan_request = msgspec.json.Decoder(ScanRequest)
@@ -101,6 +125,17 @@ def create_app(settings: GateSettings) -> Starlette:
                 event=replica.event_summary(conn),
                 inside=replica.inside_count(conn),
                 scans=replica.scan_totals(conn),
+                double_admissions=len(service.double_admissions()),
+            )
+        )
+
+    async def alerts(request: Request) -> Response:
+        return json_response(
+            AlertsAnswer(
+                [
+                    DoubleAdmissionView(d.ticket_id, _passage(d.stands), _passage(d.double))
+                    for d in service.double_admissions()
+                ]
             )
         )
 
@@ -136,6 +171,7 @@ def create_app(settings: GateSettings) -> Starlette:
             Route("/api/v1/scan", scan, methods=["POST"]),
             Route("/api/v1/status", status, methods=["GET"]),
             Route("/api/v1/events", events, methods=["GET"]),
+            Route("/api/v1/alerts", alerts, methods=["GET"]),
             *staff_routes(service, access, settings.max_body_bytes),
             dashboard_route(settings),
             decode_route(access.scanner),

@@ -90,6 +90,8 @@ class Passage:
     gate: str
     at: dt.datetime
     scan_id: str = ""
+    hlc: int = 0  # hybrid logical clock stamp: passages are ordered by (hlc, site)
+    site: str = ""
 
 
 @dataclass(frozen=True, slots=True)

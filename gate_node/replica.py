@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 import uuid
 import zoneinfo
@@ -46,7 +47,8 @@ LEFT JOIN blocks AS b ON b.ticket_id = q.id
 """
 _INSERT_SCAN_SQL = (
     "INSERT INTO scans (id, nonce, ticket_id, code, gate, direction, status, reason, at, answer,"
-    " device, staff_id, override_of, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " device, staff_id, override_of, note, hlc, site)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -59,6 +61,23 @@ def open_replica(data_dir: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout=5000")
     conn.executescript(DDL)
     return conn
+
+
+def site_id(conn: sqlite3.Connection) -> str:
+    """This replica's site id (16 random bytes, hex), created on first use."""
+    row = conn.execute("SELECT value FROM replica_settings WHERE key = 'site_id'").fetchone()
+    if row is not None and row[0]:
+        return str(row[0])
+    site = os.urandom(16).hex()
+    conn.execute(
+        "INSERT OR REPLACE INTO replica_settings (key, value) VALUES ('site_id', ?)", (site,)
+    )
+    return site
+
+
+def max_hlc(conn: sqlite3.Connection) -> int:
+    """The largest clock stamp of any scan in the replica (0 when none)."""
+    return int(conn.execute("SELECT coalesce(max(hlc), 0) FROM scans").fetchone()[0])
 
 
 def held_event_id(conn: sqlite3.Connection) -> uuid.UUID | None:
@@ -230,6 +249,21 @@ def scan_by_id(conn: sqlite3.Connection, scan_id: str) -> tuple[str | None, str]
     return None if row is None else (row[0], row[1])
 
 
+def ticket_type_ids(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str, str]:
+    """The ticket type of each of these tickets that the replica holds."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ticket_ids), 500):  # stay under SQLite's variable limit
+        chunk = ticket_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            conn.execute(
+                f"SELECT id, ticket_type_id FROM tickets WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            ).fetchall()
+        )
+    return found
+
+
 def record_scan(
     conn: sqlite3.Connection,
     *,
@@ -243,6 +277,8 @@ def record_scan(
     reason: str | None,
     at: str,
     answer: str,
+    hlc: int,
+    site: str,
     device: str | None = None,
     staff_id: str | None = None,
     override_of: str | None = None,
@@ -266,6 +302,8 @@ def record_scan(
             staff_id,
             override_of,
             note,
+            hlc,
+            site,
         ),
     )
 

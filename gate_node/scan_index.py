@@ -26,10 +26,11 @@ class ScanIndex:
     def build(cls, conn: sqlite3.Connection) -> ScanIndex:
         """Read every scan and annulment once."""
         index = cls()
-        for scan_id, nonce, ticket_id, direction, gate, status, at in conn.execute(
-            "SELECT id, nonce, ticket_id, direction, gate, status, at FROM scans ORDER BY at, id"
+        for row in conn.execute(
+            "SELECT id, nonce, ticket_id, direction, gate, status, at, hlc, site FROM scans"
+            " ORDER BY hlc, site"
         ):
-            index.add(scan_id, nonce, ticket_id, direction, gate, status, at)
+            index.add(*row)
         for (scan_id,) in conn.execute("SELECT scan_id FROM annulments"):
             index.annul(scan_id)
         return index
@@ -43,6 +44,8 @@ class ScanIndex:
         gate: str,
         status: str,
         at: str,
+        hlc: int | None,
+        site: str | None,
     ) -> None:
         """Account for one scan that is now in the replica."""
         if nonce is not None:
@@ -50,10 +53,17 @@ class ScanIndex:
         if status != "ok" or ticket_id is None or scan_id in self._annulled:
             return
         self._ticket_of[scan_id] = ticket_id
-        passage = Passage("out" if direction == "out" else "in", gate, parse_time(at), scan_id)
+        passage = Passage(
+            "out" if direction == "out" else "in",
+            gate,
+            parse_time(at),
+            scan_id,
+            hlc or 0,
+            site or "",
+        )
         previous = self.history.get(ticket_id, ())
-        if previous and (previous[-1].at, previous[-1].scan_id) > (passage.at, scan_id):
-            merged = sorted((*previous, passage), key=lambda p: (p.at, p.scan_id))
+        if previous and _order(previous[-1]) > _order(passage):
+            merged = sorted((*previous, passage), key=_order)
             self.history[ticket_id] = tuple(merged)
         else:
             self.history[ticket_id] = (*previous, passage)
@@ -66,3 +76,8 @@ class ScanIndex:
             self.history[ticket_id] = tuple(
                 p for p in self.history[ticket_id] if p.scan_id != scan_id
             )
+
+
+def _order(passage: Passage) -> tuple[int, str]:
+    """Causal order across gates: hybrid clock stamp, then site id (as every node derives)."""
+    return passage.hlc, passage.site

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable
 
 import msgspec
@@ -29,11 +30,13 @@ from gate_node.decision import (
     decide_scan,
 )
 from gate_node.errors import NoEventLoaded, NonceConflict
+from gate_node.hlc import HybridClock
 from gate_node.live import LiveFeed
 from gate_node.scan_index import ScanIndex
 from gate_node.staff import StaffMember
 from gate_node.supervision import check_annul, check_override
 from gate_node.timestamps import format_time, time_ordered_id
+from gate_node.verdicts import DoubleAdmission, double_admissions
 
 
 class TicketView(msgspec.Struct):
@@ -95,6 +98,8 @@ class ScanService:
         self.feed = feed if feed is not None else LiveFeed()
         self.event: EventContext | None = replica.read_event_context(conn)
         self.index = ScanIndex.build(conn)
+        self.site = replica.site_id(conn)
+        self.hlc = HybridClock(replica.max_hlc(conn))
 
     def reload_event(self) -> None:
         """Re-read keys, ticket types and rules after the replica's event changed."""
@@ -151,6 +156,7 @@ class ScanService:
         )
         ticket_id = None if claims is None else str(claims.ticket_id)
         at = format_time(now)
+        stamp = self.hlc.tick(int(now.timestamp() * 1000))
         replica.record_scan(
             self.conn,
             scan_id=answer.scan_id,
@@ -163,13 +169,40 @@ class ScanService:
             reason=decision.reason,
             at=at,
             answer=_answer_encoder.encode(answer).decode(),
+            hlc=stamp,
+            site=self.site,
             device=device,
             staff_id=None if staff is None else staff.id,
         )
-        self.index.add(answer.scan_id, nonce, ticket_id, direction, gate_name, decision.status, at)
+        self.index.add(
+            answer.scan_id,
+            nonce,
+            ticket_id,
+            direction,
+            gate_name,
+            decision.status,
+            at,
+            stamp,
+            self.site,
+        )
         self.feed.publish("scan", ScanEvent(answer, gate_name, direction, at))
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def double_admissions(self) -> list[DoubleAdmission]:
+        """The double admissions in the replica, as every node derives them."""
+        event = self.event
+        candidates = [
+            ticket_id
+            for ticket_id, passages in self.index.history.items()
+            if sum(1 for p in passages if p.direction == "in") > 1
+        ]
+        types = replica.ticket_type_ids(self.conn, candidates)
+        rules = {} if event is None else event.ticket_types
+        return double_admissions(
+            {t: self.index.history[t] for t in candidates},
+            {t: rules.get(uuid.UUID(types[t])) if t in types else None for t in candidates},
+        )
 
     def annul(self, scan_id: str, staff: StaffMember, reason: str) -> AnnulAnswer:
         """A supervisor takes back an admission (within 15 minutes): it no longer counts."""
@@ -197,6 +230,7 @@ class ScanService:
             scan_id=time_ordered_id(now),
         )
         at = format_time(now)
+        stamp = self.hlc.tick(int(now.timestamp() * 1000))
         with replica.transaction(self.conn):
             replica.record_scan(
                 self.conn,
@@ -213,6 +247,8 @@ class ScanService:
                 staff_id=staff.id,
                 override_of=rejected.id,
                 note=reason,
+                hlc=stamp,
+                site=self.site,
             )
             replica.audit(
                 self.conn,
@@ -222,7 +258,17 @@ class ScanService:
                 subject=rejected.id,
                 detail=reason,
             )
-        self.index.add(answer.scan_id, None, rejected.ticket_id, "in", rejected.gate, "ok", at)
+        self.index.add(
+            answer.scan_id,
+            None,
+            rejected.ticket_id,
+            "in",
+            rejected.gate,
+            "ok",
+            at,
+            stamp,
+            self.site,
+        )
         self.feed.publish("scan", ScanEvent(answer, rejected.gate, "in", at))
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer

@@ -68,9 +68,10 @@ def test_scan_index_is_rebuilt_from_the_table(tmp_path: Path, demo: DemoFixture)
     assert ScanService(reopened, "gate-1").scan(ticket.qr).message == "Admitted (re-entry)."
 
 
-def test_scans_from_elsewhere_are_ordered_by_time_in_the_index() -> None:
+def test_scans_from_elsewhere_are_ordered_by_hybrid_clock_in_the_index() -> None:
     index = ScanIndex()
-    index.add("s2", None, "t", "out", "b", "ok", "2026-11-25T20:00:02.000Z")
-    index.add("s1", None, "t", "in", "a", "ok", "2026-11-25T20:00:01.000Z")
-    index.add("s3", None, "t", "in", "a", "rejected", "2026-11-25T20:00:03.000Z")
+    # Arriving out of order, and with gate b's wall clock behind: the hybrid clock decides.
+    index.add("s2", None, "t", "out", "b", "ok", "2026-11-25T20:00:00.000Z", 20, "bb")
+    index.add("s1", None, "t", "in", "a", "ok", "2026-11-25T20:00:01.000Z", 10, "aa")
+    index.add("s3", None, "t", "in", "a", "rejected", "2026-11-25T20:00:03.000Z", 30, "aa")
     assert [p.gate for p in index.history["t"]] == ["a", "b"]

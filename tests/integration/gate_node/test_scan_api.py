@@ -180,3 +180,14 @@ def test_answered_scans_survive_a_killed_process(
     again = gate.scan(code)
     assert again["reason"] == "already_scanned"
     assert gate.status()["inside"] == 1
+
+
+def test_alerts_list_no_double_admission_on_a_lone_gate(
+    start_gate: GateFactory, demo: DemoFixture
+) -> None:
+    gate = start_gate()
+    code = demo.take().qr
+    for _ in range(3):
+        gate.scan(code)
+    assert gate.client.get("/api/v1/alerts").json() == {"double_admissions": []}
+    assert gate.status()["double_admissions"] == 0
