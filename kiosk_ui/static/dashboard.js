@@ -1,0 +1,201 @@
+// The LAN dashboard: figures from GET /api/v1/dashboard, refreshed on every live scan event
+// (server-sent events) and every 10 s in case the live feed is down.
+
+import { subscribeScans } from "./gate_api.js";
+
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const POLL_MS = 10000;
+const REASON_WORDS = {
+  already_scanned: "already scanned", invalid: "not a ticket", forged: "forged",
+  wrong_event: "wrong event", revoked: "revoked", blocked: "blocked",
+  invalid_time: "not valid now", product: "wrong gate", rules: "rule",
+};
+
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleTimeString() : "—");
+
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
+}
+
+function reasons(byReason) {
+  const parts = Object.entries(byReason).map(([r, n]) => `${REASON_WORDS[r] ?? r}: ${n}`);
+  return parts.length ? parts.join(", ") : "—";
+}
+
+function renderGates(gates) {
+  $("gates").replaceChildren(
+    ...gates.map((g) => {
+      const tr = document.createElement("tr");
+      tr.dataset.gate = g.gate;
+      if (g.this_gate) tr.className = "this-gate";
+      tr.append(
+        cell(g.gate + (g.this_gate ? " (this gate)" : "")),
+        cell(g.admitted),
+        cell(g.admitted_last_minute),
+        cell(g.admissions_per_minute.toFixed(1)),
+        cell(g.exits),
+        cell(g.rejected),
+        cell(reasons(g.rejected_by_reason)),
+        cell(fmtTime(g.last_scan_at)),
+      );
+      return tr;
+    }),
+  );
+}
+
+function renderAlerts(list, alerts, emptyText) {
+  if (!alerts.length) {
+    const li = document.createElement("li");
+    li.className = "none";
+    li.textContent = emptyText;
+    list.replaceChildren(li);
+    return;
+  }
+  list.replaceChildren(
+    ...alerts.map((a) => {
+      const li = document.createElement("li");
+      li.className = a.kind;
+      li.dataset.kind = a.kind;
+      li.textContent = a.last_at ? `${a.message} (last ${fmtTime(a.last_at)})` : a.message;
+      return li;
+    }),
+  );
+}
+
+function renderPeers(peers) {
+  $("peers").replaceChildren(
+    ...peers.map((p) => {
+      const li = document.createElement("li");
+      const name = document.createElement("span");
+      name.textContent = p.name + (p.this_gate ? " (this gate)" : "");
+      const state = document.createElement("span");
+      state.className = `state-${p.state}`;
+      state.textContent = `${p.state} · last scan ${fmtTime(p.last_scan_at)}`;
+      li.append(name, state);
+      return li;
+    }),
+  );
+}
+
+// Bars per minute, drawn into the SVG's own 800x220 coordinate space.
+function renderChart(buckets) {
+  const svg = $("chart");
+  const W = 800, H = 220, left = 34, bottom = 20, top = 10;
+  const max = Math.max(1, ...buckets.map((b) => b.admitted));
+  const step = (W - left) / Math.max(1, buckets.length);
+  const y = (v) => H - bottom - (v / max) * (H - bottom - top);
+  const nodes = [];
+  const add = (tag, attrs, text) => {
+    const n = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    if (text !== undefined) n.textContent = text;
+    nodes.push(n);
+    return n;
+  };
+  add("line", { class: "axis", x1: left, y1: H - bottom, x2: W, y2: H - bottom });
+  add("line", { class: "axis", x1: left, y1: top, x2: left, y2: H - bottom });
+  add("text", { x: 2, y: top + 10 }, String(max));
+  add("text", { x: 2, y: H - bottom }, "0");
+  buckets.forEach((b, i) => {
+    const x = left + i * step;
+    if (b.admitted > 0) {
+      const bar = add("rect", {
+        class: "bar", x: x + 1, y: y(b.admitted), width: Math.max(1, step - 2),
+        height: H - bottom - y(b.admitted),
+      });
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = `${fmtTime(b.at)}: ${b.admitted}`;
+      bar.append(title);
+    }
+    const lastBar = i === buckets.length - 1;
+    if ((i % 5 === 0 && i < buckets.length - 3) || lastBar) {
+      const label = new Date(b.at).toTimeString().slice(0, 5);
+      // The newest minute's label ends at the right edge instead of running off it.
+      add("text", lastBar ? { x: W, y: H - 4, "text-anchor": "end" } : { x: x + 1, y: H - 4 }, label);
+    }
+  });
+  svg.replaceChildren(...nodes);
+  svg.dataset.total = String(buckets.reduce((n, b) => n + b.admitted, 0));
+  $("chart-range").textContent = `last ${buckets.length} minutes`;
+}
+
+function render(view) {
+  $("inside").textContent = view.inside;
+  $("admitted").textContent = view.totals.admitted;
+  $("exits").textContent = view.totals.exits;
+  $("rejected").textContent = view.totals.rejected;
+  renderChart(view.admissions);
+  renderGates(view.gates);
+  renderAlerts($("alerts"), view.alerts, "No alerts");
+  renderPeers(view.peers);
+  $("updated").textContent = `updated ${fmtTime(view.generated_at)}`;
+  document.body.dataset.generatedAt = view.generated_at;
+}
+
+const shortId = (id) => `…${id.slice(-6)}`;
+
+// Double admissions are judged by the scan service from the replicated scans.
+function renderDoubles(doubles) {
+  renderAlerts(
+    $("doubles"),
+    doubles.map((d) => ({
+      kind: "double_admission",
+      message: `Ticket ${shortId(d.ticket_id)} admitted again at ${d.double.gate} ${fmtTime(d.double.at)}` +
+        ` (first: ${d.stands.gate} ${fmtTime(d.stands.at)})`,
+    })),
+    "None found",
+  );
+}
+
+async function fetchJSON(path) {
+  const response = await fetch(path, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+let inFlight = null;
+let again = false;
+// Coalesce bursts of scan events into at most one request at a time (plus one after it).
+async function refresh() {
+  if (inFlight) {
+    again = true;
+    return;
+  }
+  inFlight = (async () => {
+    try {
+      const [view, alerts] = await Promise.all([
+        fetchJSON("/api/v1/dashboard"),
+        fetchJSON("/api/v1/alerts").catch(() => null),
+      ]);
+      render(view);
+      if (alerts) renderDoubles(alerts.double_admissions);
+    } catch (err) {
+      $("updated").textContent = `gate unreachable — retrying (${err.message})`;
+    }
+  })();
+  await inFlight;
+  inFlight = null;
+  if (again) {
+    again = false;
+    refresh();
+  }
+}
+
+async function describeEvent() {
+  try {
+    const status = await (await fetch("/api/v1/status", { cache: "no-store" })).json();
+    $("event-name").textContent = status.event ? `${status.event.name} · ${status.event.venue}` : "no event loaded";
+  } catch {
+    // The title stays short; the figures still load.
+  }
+}
+
+const source = subscribeScans(() => refresh(), (state) => { $("live").dataset.state = state; });
+source.addEventListener("annul", () => refresh());
+source.addEventListener("open", () => refresh()); // catch up on what was missed while away
+setInterval(refresh, POLL_MS);
+describeEvent();
+refresh();
