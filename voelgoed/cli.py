@@ -7,9 +7,13 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from contract.errors import ContractError
 from gate_node.errors import GateError
+
+if TYPE_CHECKING:
+    from gate_node.tls import TlsFiles
 from hardware.cli import add_camera_command
 
 
@@ -27,9 +31,13 @@ def _gate_serve(args: argparse.Namespace) -> int:
         event_package=args.event_package,
         trust_loopback=not args.require_sign_in,
     )
+    tls = _tls_files(args)
     app = create_app(settings)
-    url = f"http://{settings.host}:{settings.port}/"
-    print(f"gate {settings.gate_name} serving on {url}", flush=True)
+    scheme = "https" if tls else "http"
+    print(f"gate {settings.gate_name} serving on {scheme}://{settings.host}:{settings.port}/")
+    if tls is not None:
+        print(f"TLS certificate {tls.cert} (phones accept it once)")
+    sys.stdout.flush()
     uvicorn.run(
         app,
         host=settings.host,
@@ -38,8 +46,27 @@ def _gate_serve(args: argparse.Namespace) -> int:
         http="httptools",
         access_log=False,
         log_level=args.log_level,
+        ssl_certfile=None if tls is None else str(tls.cert),
+        ssl_keyfile=None if tls is None else str(tls.key),
     )
     return 0
+
+
+def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
+    import socket
+
+    from gate_node.tls import TlsFiles, self_signed
+
+    if args.tls_cert or args.tls_key:
+        if not (args.tls_cert and args.tls_key):
+            raise ValueError("--tls-cert and --tls-key go together")
+        return TlsFiles(args.tls_cert, args.tls_key)
+    if not args.tls:
+        return None
+    names = [socket.gethostname(), "localhost", "127.0.0.1", *args.tls_name]
+    if args.host not in ("0.0.0.0", "::", *names):
+        names.append(args.host)
+    return self_signed(args.data / "tls", names, dt.datetime.now(dt.UTC))
 
 
 def _gate_load(args: argparse.Namespace) -> int:
@@ -135,15 +162,7 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(args.data, host=args.host, port=args.port, tickets=args.tickets)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface, with help text on every command."""
-    parser = argparse.ArgumentParser(
-        prog="voelgoed", description="Voelgoed: edge-first ticket scanning."
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    gate = commands.add_parser("gate", help="run and manage a gate node")
-    gate_commands = gate.add_subparsers(dest="gate_command", required=True, metavar="COMMAND")
+def _add_serve_command(gate_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = gate_commands.add_parser("serve", help="serve the scan API over the gate's replica")
     serve.add_argument("--data", type=Path, required=True, help="the gate's data folder")
     serve.add_argument("--event-package", type=Path, help="load this event package first")
@@ -156,7 +175,33 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="require a staff sign-in for scans from this machine too (default: only others)",
     )
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with the gate's self-signed certificate (phones need HTTPS for the"
+        " camera), made in DATA/tls on first use",
+    )
+    serve.add_argument(
+        "--tls-name",
+        action="append",
+        default=[],
+        help="another host name or LAN address the certificate must cover (repeatable)",
+    )
+    serve.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
     serve.set_defaults(run=_gate_serve)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface, with help text on every command."""
+    parser = argparse.ArgumentParser(
+        prog="voelgoed", description="Voelgoed: edge-first ticket scanning."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gate = commands.add_parser("gate", help="run and manage a gate node")
+    gate_commands = gate.add_subparsers(dest="gate_command", required=True, metavar="COMMAND")
+    _add_serve_command(gate_commands)
     load = gate_commands.add_parser("load-package", help="load an event package into a replica")
     load.add_argument("--data", type=Path, required=True, help="the gate's data folder")
     load.add_argument("package", type=Path, help="the event package file")
