@@ -12,6 +12,7 @@ import segno
 import uvicorn
 
 from contract.event_package import read_package
+from gate_node import replica, staff_store
 from gate_node.app import create_app
 from gate_node.settings import GateSettings
 from voelgoed.demo_event import (
@@ -87,6 +88,23 @@ def prepare(data_dir: Path, tickets: int) -> tuple[Path, list[SampleCode]]:
     return package_path, samples
 
 
+DEMO_STAFF = (("Thandi", "steward", "1111"), ("Johan", "supervisor", "2222"))
+
+
+def ensure_demo_staff(gate_data: Path) -> tuple[tuple[str, str, str], ...]:
+    """A steward and a supervisor with known PINs, added once to the demo gate."""
+    conn = replica.open_replica(gate_data)
+    try:
+        if not staff_store.list_staff(conn):
+            for name, role, pin in DEMO_STAFF:
+                staff_store.add_staff(
+                    conn, name=name, role=role, pin=pin, now=dt.datetime.now(dt.UTC)
+                )
+    finally:
+        conn.close()
+    return DEMO_STAFF
+
+
 def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
     """Prepare the demo, print how to use it, and serve the gate until Ctrl-C."""
     package_path, samples = prepare(data_dir, tickets)
@@ -97,9 +115,15 @@ def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
         port=port,
         event_package=package_path,
     )
+    staff = ensure_demo_staff(settings.data_dir)
     app = create_app(settings)
     url = f"http://{host}:{port}"
-    print(f"\nVoelgoed demo: gate-1 at {url}/api/v1/status")
+    print(f"\nVoelgoed demo: gate-1 at {url}")
+    print(f"  kiosk      {url}/kiosk       (type or wedge-scan a code, then Enter)")
+    print(f"  handheld   {url}/handheld    (phone page; sign in with a PIN below)")
+    print(f"  dashboard  {url}/dashboard")
+    print(f"  status     {url}/api/v1/status")
+    print("Staff PINs: " + ", ".join(f"{name} ({role}) {pin}" for name, role, pin in staff))
     print(f"Event package {package_path}; all tickets in {tickets_csv_path(package_path)}")
     print(f"QR images of these codes in {data_dir / 'qr'}/\n")
     for sample in samples:
