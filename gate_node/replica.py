@@ -28,8 +28,6 @@ from gate_node.decision import (
     Direction,
     EventContext,
     GateRule,
-    Passage,
-    TicketFacts,
     TicketTypeRules,
 )
 from gate_node.errors import ReplicaMismatch
@@ -38,13 +36,6 @@ from gate_node.timestamps import parse_time, time_ordered_id
 
 REPLICA_FILE: Final = "replica.sqlite3"
 
-_FACTS_SQL = """
-SELECT t.ticket_type_id, t.holder, t.seat, r.reason, b.reason
-FROM (SELECT ?1 AS id) AS q
-LEFT JOIN tickets AS t ON t.id = q.id
-LEFT JOIN revocations AS r ON r.ticket_id = q.id
-LEFT JOIN blocks AS b ON b.ticket_id = q.id
-"""
 _INSERT_SCAN_SQL = (
     "INSERT INTO scans (id, nonce, ticket_id, code, gate, direction, status, reason, at, answer,"
     " device, staff_id, override_of, note, hlc, site)"
@@ -225,21 +216,6 @@ def read_event_context(conn: sqlite3.Connection) -> EventContext | None:
         keys=keys,
         ticket_types=ticket_types,
         rules=rules,
-    )
-
-
-def ticket_facts(
-    conn: sqlite3.Connection, ticket_id: str, history: tuple[Passage, ...]
-) -> TicketFacts:
-    """The replica's knowledge of one ticket: one lookup joining three primary keys."""
-    type_id, holder, seat, revoked, blocked = conn.execute(_FACTS_SQL, (ticket_id,)).fetchone()
-    return TicketFacts(
-        ticket_type_id=None if type_id is None else uuid.UUID(type_id),
-        holder=holder,
-        seat=seat,
-        revoked=revoked,
-        blocked=blocked,
-        history=history,
     )
 
 

@@ -35,6 +35,7 @@ from gate_node.live import LiveFeed
 from gate_node.scan_index import ScanIndex
 from gate_node.staff import StaffMember
 from gate_node.supervision import check_annul, check_override
+from gate_node.ticket_book import TicketBook
 from gate_node.timestamps import format_time, time_ordered_id
 from gate_node.verdicts import DoubleAdmission, double_admissions
 
@@ -98,12 +99,14 @@ class ScanService:
         self.feed = feed if feed is not None else LiveFeed()
         self.event: EventContext | None = replica.read_event_context(conn)
         self.index = ScanIndex.build(conn)
+        self.book = TicketBook.build(conn)
         self.site = replica.site_id(conn)
         self.hlc = HybridClock(replica.max_hlc(conn))
 
     def reload_event(self) -> None:
-        """Re-read keys, ticket types and rules after the replica's event changed."""
+        """Re-read keys, ticket types, rules and tickets after the replica's event changed."""
         self.event = replica.read_event_context(self.conn)
+        self.book.refresh(self.conn)
 
     def scan(
         self,
@@ -135,13 +138,13 @@ class ScanService:
         checked = check_code(code, event)
         facts: TicketFacts | None = None
         claims: TicketClaims | None = None
+        ticket_id: str | None = None
         if isinstance(checked, Decision):
             decision = checked
         else:
             claims = checked
-            facts = replica.ticket_facts(
-                self.conn, str(claims.ticket_id), self.index.history.get(str(claims.ticket_id), ())
-            )
+            ticket_id = str(claims.ticket_id)
+            facts = self.book.facts(ticket_id, self.index.history.get(ticket_id, ()))
             decision = decide_scan(
                 claims, facts, direction=direction, gate=gate_name, event=event, now=now
             )
@@ -150,11 +153,10 @@ class ScanService:
             status=decision.status,
             reason=decision.reason,
             message=decision.message,
-            ticket=_ticket_view(claims, facts, event),
+            ticket=_ticket_view(ticket_id, claims, facts, event),
             first_admitted=_passage_view(decision.first_admitted),
             scan_id=time_ordered_id(now),
         )
-        ticket_id = None if claims is None else str(claims.ticket_id)
         at = format_time(now)
         stamp = self.hlc.tick(int(now.timestamp() * 1000))
         replica.record_scan(
@@ -284,15 +286,18 @@ class AnnulAnswer(msgspec.Struct):
 
 
 def _ticket_view(
-    claims: TicketClaims | None, facts: TicketFacts | None, event: EventContext
+    ticket_id: str | None,
+    claims: TicketClaims | None,
+    facts: TicketFacts | None,
+    event: EventContext,
 ) -> TicketView | None:
-    if claims is None or facts is None:
+    if ticket_id is None or claims is None or facts is None:
         return None
     type_id = facts.ticket_type_id or claims.ticket_type_id
     ticket_type = event.ticket_types.get(type_id)
     shows_holder = ticket_type is not None and ticket_type.shows_holder
     return TicketView(
-        id=str(claims.ticket_id),
+        id=ticket_id,
         type_id=str(type_id),
         type_name=None if ticket_type is None else ticket_type.name,
         holder=facts.holder if shows_holder else None,
