@@ -85,7 +85,7 @@ CREATE TABLE IF NOT EXISTS scans (
     status TEXT NOT NULL DEFAULT 'rejected',
     reason TEXT,
     at TEXT,
-    answer TEXT,           -- the JSON answer given, replayed for a repeated nonce
+    message TEXT,          -- the words staff were shown
     device TEXT,           -- the scanning device, as it names itself
     staff_id TEXT,         -- the signed-in steward or supervisor, if any
     override_of TEXT,      -- a supervisor's admission over this rejected scan

@@ -8,6 +8,7 @@ signed-in member of staff. Supervisors' actions always need a supervisor's sessi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 from collections.abc import Callable
 
@@ -29,10 +30,13 @@ def session_token(request: Request) -> str | None:
 
 def is_loopback(request: Request) -> bool:
     """Whether the request comes from this machine."""
-    if request.client is None:
-        return False
+    return request.client is not None and _is_loopback_host(request.client.host)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_loopback_host(host: str) -> bool:
     try:
-        return ipaddress.ip_address(request.client.host).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 

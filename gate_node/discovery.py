@@ -69,8 +69,7 @@ def parse_advert(properties: Mapping[bytes, bytes | None]) -> Advert | None:
     """The advert in a service's TXT records, or None when it is not a gate's (never raises)."""
     try:
         fields = {
-            key.decode("ascii"): (value or b"").decode("utf-8")
-            for key, value in properties.items()
+            key.decode("ascii"): (value or b"").decode("utf-8") for key, value in properties.items()
         }
     except UnicodeDecodeError:
         return None

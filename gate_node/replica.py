@@ -37,7 +37,7 @@ from gate_node.timestamps import parse_time, time_ordered_id
 REPLICA_FILE: Final = "replica.sqlite3"
 
 _INSERT_SCAN_SQL = (
-    "INSERT INTO scans (id, nonce, ticket_id, code, gate, direction, status, reason, at, answer,"
+    "INSERT INTO scans (id, nonce, ticket_id, code, gate, direction, status, reason, at, message,"
     " device, staff_id, override_of, note, hlc, site)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
@@ -219,10 +219,26 @@ def read_event_context(conn: sqlite3.Connection) -> EventContext | None:
     )
 
 
-def scan_by_id(conn: sqlite3.Connection, scan_id: str) -> tuple[str | None, str] | None:
-    """The code and stored answer of one scan."""
-    row = conn.execute("SELECT code, answer FROM scans WHERE id = ?", (scan_id,)).fetchone()
-    return None if row is None else (row[0], row[1])
+class ReplayedScan(msgspec.Struct):
+    """What a repeated nonce needs to give the first answer again."""
+
+    id: str
+    code: str | None
+    status: str
+    reason: str | None
+    message: str | None
+    ticket_id: str | None
+    hlc: int | None
+    site: str | None
+
+
+def scan_for_replay(conn: sqlite3.Connection, scan_id: str) -> ReplayedScan | None:
+    """One scan, by id, as `ReplayedScan`."""
+    row = conn.execute(
+        "SELECT id, code, status, reason, message, ticket_id, hlc, site FROM scans WHERE id = ?",
+        (scan_id,),
+    ).fetchone()
+    return None if row is None else ReplayedScan(*row)
 
 
 def ticket_type_ids(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str, str]:
@@ -252,7 +268,7 @@ def record_scan(
     status: str,
     reason: str | None,
     at: str,
-    answer: str,
+    message: str,
     hlc: int,
     site: str,
     device: str | None = None,
@@ -273,7 +289,7 @@ def record_scan(
             status,
             reason,
             at,
-            answer,
+            message,
             device,
             staff_id,
             override_of,

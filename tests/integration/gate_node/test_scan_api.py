@@ -191,3 +191,14 @@ def test_alerts_list_no_double_admission_on_a_lone_gate(
         gate.scan(code)
     assert gate.client.get("/api/v1/alerts").json() == {"double_admissions": []}
     assert gate.status()["double_admissions"] == 0
+
+
+def test_a_retried_scan_gets_exactly_the_first_answer(shared_gate: Gate, demo: DemoFixture) -> None:
+    ticket = demo.take("Seated")
+    for nonce in ("retry-1", "retry-2"):  # an admission, then an already_scanned
+        first = shared_gate.scan(ticket.qr, nonce=nonce)
+        shared_gate.scan(ticket.qr, direction="out")  # later scans must not change the replay
+        again = shared_gate.scan(ticket.qr, nonce=nonce)
+        del first["decided_ms"], again["decided_ms"]
+        assert again == first
+        shared_gate.scan(ticket.qr)

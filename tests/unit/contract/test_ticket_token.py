@@ -21,6 +21,7 @@ from contract.ticket_token import (
     decode_token,
     parse_token,
     sign_token,
+    uuid_from_bytes,
     verify_keys,
 )
 
@@ -343,3 +344,13 @@ def _released_memoryview() -> memoryview:
 )
 def test_odd_inputs_are_invalid(code: object) -> None:
     assert _assert_refused(code).reason == "invalid"
+
+
+@given(st.binary(min_size=16, max_size=16))
+def test_fast_uuid_equals_the_standard_one(raw: bytes) -> None:
+    fast = uuid_from_bytes(raw)
+    standard = uuid.UUID(bytes=raw)
+    assert fast == standard
+    assert str(fast) == str(standard)
+    assert hash(fast) == hash(standard)
+    assert {fast: 1}[standard] == 1
