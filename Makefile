@@ -14,6 +14,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 test: lint
@@ -21,7 +22,7 @@ test: lint
 
 bench: $(STAMP)
 	@mkdir -p bench/out
-	@set -e; for b in bench/*.py; do \
-	  echo "== $$b" >&2; \
-	  $(BIN)/python $$b | tee bench/out/$$(basename $$b .py).json; \
+	@set -e; for b in $$(ls bench/*.py | grep -v __init__); do \
+	  name=$$(basename $$b .py); echo "== $$b" >&2; \
+	  $(BIN)/python -m bench.$$name | tee bench/out/$$name.json; \
 	done

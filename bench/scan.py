@@ -26,7 +26,7 @@ SCANS = 5_000
 WARMUP = 300
 THROUGHPUT_SCANS = 5_000
 CONNS = 16
-BENCH_DIR = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[1]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -39,8 +39,8 @@ def loadgen(plan: dict[str, Any], workdir: Path) -> dict[str, Any]:
     plan_file = workdir / f"plan-{uuid.uuid4().hex}.json"
     plan_file.write_text(json.dumps(plan))
     out = subprocess.run(
-        [sys.executable, "-m", "support.loadgen", str(plan_file)],
-        cwd=BENCH_DIR,
+        [sys.executable, "-m", "bench.support.loadgen", str(plan_file)],
+        cwd=REPO,
         check=True,
         capture_output=True,
     )
@@ -100,9 +100,15 @@ def main() -> None:
 
         base_port = free_port()
         baseline = ServerProcess(
-            [sys.executable, "-m", "support.baselines", str(work / "baseline"), str(base_port)],
+            [
+                sys.executable,
+                "-m",
+                "bench.support.baselines",
+                str(work / "baseline"),
+                str(base_port),
+            ],
             base_port,
-            cwd=BENCH_DIR,
+            cwd=REPO,
         )
         gate_port = free_port()
         gate = ServerProcess(

@@ -2,7 +2,7 @@
 
 `/bare` does no work; `/durable` appends the request body to a SQLite table with the gate's
 durability settings (WAL, synchronous=FULL, autocommit) and answers: the least a durably
-recorded scan can cost. Run: python -m support.baselines DATA_DIR PORT
+recorded scan can cost. Run: python -m bench.support.baselines DATA_DIR PORT
 """
 
 from __future__ import annotations

@@ -3,13 +3,14 @@
 httpx tops out near 500 requests/s as a client on this kind of machine; a blocking socket
 with a hand-written request costs a few microseconds. Run as a separate process:
 
-    python -m support.loadgen PLAN.json
+    python -m bench.support.loadgen PLAN.json
 
 The plan is {"mode": "interleaved", "targets": [{"port", "path", "bodies"}...]} or
 {"mode": "throughput", "port", "path", "bodies", "conns"}. Interleaved mode keeps one
 connection per target and sends request i to every target in turn before request i + 1, so
 that every target sees the same moments of machine noise: the fair way to compare latencies
-on a busy machine. It prints one JSON object: per-target latencies in ms, or requests/s.
+on a busy machine. The order rotates each round, so no target always follows another.
+It prints one JSON object: per-target latencies in ms, or requests/s.
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ def interleaved(host: str, targets: list[dict[str, Any]]) -> dict[str, object]:
     latencies: list[list[float]] = [[] for _ in targets]
     statuses: list[dict[str, int]] = [{} for _ in targets]
     for i in range(n):
-        for k, (conn, target) in enumerate(zip(conns, targets, strict=True)):
+        # Rotate who goes first, so that no target always follows another's fsync.
+        for step in range(len(targets)):
+            k = (i + step) % len(targets)
+            conn, target = conns[k], targets[k]
             body = target["bodies"][i].encode()
             started = time.perf_counter()
             status, _ = conn.post(target["path"], body)

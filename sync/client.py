@@ -1,0 +1,92 @@
+"""An httpx client for a peer's sync routes (``sync.transport``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import msgspec
+
+from sync.auth import sign_request
+from sync.errors import AuthenticationError, SyncError, WireFormatError
+from sync.replica import ApplyResult, Replica
+from sync.transport import CHANGESET_TYPE, decode_versions, encode_versions
+from sync.wire import ChangesetReader, encode_changeset_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """What a push sent and where the peer's clock stands."""
+
+    sent: int
+    peer_db_version: int
+
+
+class SyncClient:
+    """Pulls from and pushes to one peer on behalf of a local replica.
+
+    ``http`` is an ``httpx.Client`` whose
+    base URL is the peer; ``prefix`` is where the peer mounted its sync routes.
+    """
+
+    def __init__(
+        self, replica: Replica, http: httpx.Client, *, secret: bytes, prefix: str = "/sync"
+    ) -> None:
+        self._replica = replica
+        self._http = http
+        self._secret = secret
+        self._prefix = prefix
+
+    def _post(self, name: str, body: bytes, content_type: str) -> httpx.Response:
+        path = f"{self._prefix}/{name}"
+        url = self._http.base_url.join(path)
+        headers = sign_request(self._secret, "POST", url.path, body)
+        headers["content-type"] = content_type
+        return self._http.post(path, content=body, headers=headers)
+
+    @staticmethod
+    def _raise_for(response: httpx.Response) -> None:
+        if response.status_code == 200:
+            return
+        try:
+            detail = msgspec.msgpack.decode(response.content)
+            code = detail.get("error", "")
+        except (msgspec.DecodeError, AttributeError):
+            code = ""
+        if response.status_code == 401 or code == "unauthenticated":
+            raise AuthenticationError(f"the peer refused our credentials ({response.status_code})")
+        raise SyncError(f"the peer answered {response.status_code} {code}")
+
+    def peer_versions(self) -> dict[bytes, int]:
+        """The peer's per-origin versions."""
+        response = self._post("versions", b"", "application/msgpack")
+        self._raise_for(response)
+        return decode_versions(response.content)
+
+    def pull(self) -> ApplyResult:
+        """Fetch what the local replica lacks from the peer and apply it in one transaction
+        (only once the whole changeset has verified)."""
+        body = encode_versions(self._replica.origin_versions())
+        path = f"{self._prefix}/pull"
+        headers = sign_request(self._secret, "POST", self._http.base_url.join(path).path, body)
+        headers["content-type"] = "application/msgpack"
+        reader = ChangesetReader(secret=self._secret)
+        with self._http.stream("POST", path, content=body, headers=headers) as response:
+            if response.status_code != 200:
+                response.read()
+                self._raise_for(response)
+            if response.headers.get("content-type", "").split(";")[0] != CHANGESET_TYPE:
+                raise WireFormatError("the peer did not answer with a changeset")
+            for chunk in response.iter_bytes():
+                reader.feed(chunk)
+        changeset = reader.finish()
+        return self._replica.apply_changes(changeset.changes)
+
+    def push(self) -> PushResult:
+        """Send the peer what it lacks (asking its versions first)."""
+        missing = self._replica.changes_missing(self.peer_versions())
+        body = encode_changeset_bytes(missing, secret=self._secret, sender=self._replica.site_id)
+        response = self._post("push", body, CHANGESET_TYPE)
+        self._raise_for(response)
+        answer = msgspec.msgpack.decode(response.content)
+        return PushResult(sent=len(missing), peer_db_version=int(answer["db_version"]))

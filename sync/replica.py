@@ -1,0 +1,395 @@
+"""The engine's API over one ``sqlite3.Connection``: a replica of a set of tables.
+
+``Replica(conn)`` attaches to a connection: it creates the bookkeeping tables on first use,
+registers the SQL functions the triggers call and follows the connection's transactions so
+that all writes of one transaction share one db_version, as in cr-sqlite.
+
+Every connection that writes a replicated table must be attached: the triggers call
+functions that only an attached connection has, so an unattached write fails loudly instead
+of going unrecorded.
+"""
+
+# ruff: noqa: S608 - identifiers are quoted by quote_ident (read from the schema); values are bound.
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sync import bulk
+from sync.changes import (
+    SITE_ID_LEN,
+    WHERE_MISSING,
+    WHERE_SINCE,
+    Change,
+    changes_select,
+    check_changes,
+)
+from sync.errors import SyncError
+from sync.merge import VersionClock, merge_change
+from sync.pk_codec import pack_pk
+from sync.schema import (
+    SENTINEL,
+    TableInfo,
+    inspect_table,
+    metadata_ddl,
+    quote_ident,
+    trigger_ddl,
+)
+from sync.store import load_rows, persist_rows, record_origins
+from sync.txn import TransactionClock, statement_watcher
+from sync.values import SqlValue
+
+_BOOTSTRAP = (
+    "CREATE TABLE IF NOT EXISTS sync_site_ids (ordinal INTEGER PRIMARY KEY,"
+    " site_id BLOB NOT NULL UNIQUE)",
+    "CREATE TABLE IF NOT EXISTS sync_state (id INTEGER PRIMARY KEY CHECK (id = 0),"
+    " db_version INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sync_tables (name TEXT NOT NULL UNIQUE)",
+    "CREATE TABLE IF NOT EXISTS sync_origins (site_id BLOB PRIMARY KEY,"
+    " version INTEGER NOT NULL) WITHOUT ROWID",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What one ``apply_changes`` call did."""
+
+    received: int
+    """Change rows in the batch."""
+    rows_changed: int
+    """Rows whose clocks the batch changed."""
+    db_version: int
+    """The replica's db_version after the batch."""
+
+
+class Replica:
+    """A replica of the replicated tables of one SQLite database, through one connection."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        site_id: bytes | None = None,
+        merge_equal_values: bool = False,
+        bulk: bool = True,
+    ) -> None:
+        """Attach to ``conn``; ``site_id`` only applies when the database is new to sync.
+
+        ``merge_equal_values=True`` breaks ties of equal col_version and equal value by site
+        id (cr-sqlite's option; its default, and ours, is off). Every replica of a network
+        must use the same setting. ``bulk=False`` turns off the set-based path for batches
+        of new rows (``sync.bulk``), so tests and benchmarks can compare the two paths.
+        """
+        self._conn = conn
+        self._bulk = bulk
+        self._merge_equal_values = merge_equal_values
+        self._txn = TransactionClock()
+        self._merging = 0
+        conn.create_function("sync_pack", -1, self._pack, deterministic=True)
+        conn.create_function("sync_next_db_version", 1, self._next_db_version)
+        conn.create_function("sync_next_seq", 0, self._next_seq)
+        conn.create_function("sync_take_seq", 1, self._take_seq)
+        conn.create_function("sync_merging", 0, self._is_merging)
+        # Python's sqlite3 has no commit hook: the statement trace stands in (sync.txn).
+        self._on_statement = statement_watcher(conn, self._txn)
+        conn.set_trace_callback(self._on_statement)
+        with self._transaction():
+            for ddl in _BOOTSTRAP:
+                conn.execute(ddl)
+            row = conn.execute("SELECT site_id FROM sync_site_ids WHERE ordinal = 0").fetchone()
+            if row is None:
+                new_id = site_id if site_id is not None else os.urandom(SITE_ID_LEN)
+                if len(new_id) != SITE_ID_LEN:
+                    raise SyncError(f"a site id is {SITE_ID_LEN} bytes")
+                conn.execute(
+                    "INSERT INTO sync_site_ids (ordinal, site_id) VALUES (0, ?)", (new_id,)
+                )
+                conn.execute("INSERT OR IGNORE INTO sync_state (id, db_version) VALUES (0, 0)")
+                row = (new_id,)
+        self._site_id = bytes(row[0])
+        self._tables: dict[str, TableInfo] = {}
+        self._version_sql = ""
+        self._version_expr = ""
+        for (name,) in conn.execute("SELECT name FROM sync_tables ORDER BY rowid").fetchall():
+            self._tables[name] = inspect_table(conn, name)
+        self._tables_changed()
+
+    def _tables_changed(self) -> None:
+        parts = ["SELECT db_version AS v FROM sync_state"] + [
+            f"SELECT max(db_version) AS v FROM {info.clock}" for info in self._tables.values()
+        ]
+        self._version_sql = f"SELECT max(v) FROM ({' UNION ALL '.join(parts)})"
+        self._version_expr = f"({self._version_sql})"
+
+    # -- transaction tracking -------------------------------------------------------------
+
+    def close(self) -> None:
+        """Detach from the connection (its trace callback); the connection stays open."""
+        self._conn.set_trace_callback(None)
+
+    def _next_db_version(self, stored: int) -> int:
+        # The first write of a transaction takes the next version, later ones share it.
+        # ``stored`` is the triggers' reading of the stored version (no query from here).
+        txn = self._txn
+        if txn.pending is None:
+            txn.pending = max(stored, txn.memory or 0) + 1
+        return txn.pending
+
+    def _next_seq(self) -> int:
+        txn = self._txn
+        seq = txn.seq
+        txn.seq += 1
+        return seq
+
+    def _take_seq(self, count: int) -> int:
+        txn = self._txn
+        first = txn.seq
+        txn.seq += count
+        return first
+
+    def _is_merging(self) -> int:
+        return self._merging
+
+    @staticmethod
+    def _pack(*values: SqlValue) -> bytes:
+        return pack_pk(values)
+
+    class _Txn:
+        def __init__(self, replica: Replica) -> None:
+            self.replica = replica
+            self.own = False
+
+        def __enter__(self) -> None:
+            conn = self.replica._conn
+            if conn.in_transaction:
+                conn.execute("SAVEPOINT sync_txn")
+            else:
+                self.own = True
+                conn.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+            conn = self.replica._conn
+            if self.own:
+                replica = self.replica
+                if exc_type is None:
+                    conn.execute("COMMIT")
+                    replica._txn.committed()
+                else:
+                    conn.execute("ROLLBACK")
+                    replica._txn.reset()
+            elif exc_type is None:
+                conn.execute("RELEASE sync_txn")
+            else:
+                conn.execute("ROLLBACK TO sync_txn")
+                conn.execute("RELEASE sync_txn")
+
+    def _transaction(self) -> Replica._Txn:
+        return Replica._Txn(self)
+
+    # -- public API -----------------------------------------------------------------------
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The attached connection."""
+        return self._conn
+
+    @property
+    def site_id(self) -> bytes:
+        """This database's persisted 16-byte site id."""
+        return self._site_id
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Names of the replicated tables."""
+        return tuple(sorted(self._tables))
+
+    def db_version(self) -> int:
+        """The database's db_version: the clock of its latest recorded or merged write."""
+        return self._stored_version()
+
+    def _stored_version(self) -> int:
+        # As cr-sqlite: the highest db_version of any clock (each clock table's index answers
+        # that at once), never below a floor kept for clocks that were dropped.
+        stored = int(self._conn.execute(self._version_sql).fetchone()[0])
+        return max(stored, self._txn.memory or 0)
+
+    def make_replicated(self, table: str) -> None:
+        """Make ``table`` replicated: create its clock tables and triggers, and record its
+        existing rows as written now. Idempotent. Raises ``SchemaRefusedError`` for a table
+        cr-sqlite would refuse."""
+        info = inspect_table(self._conn, table)
+        if table in self._tables:
+            return
+        with self._transaction():
+            for ddl in metadata_ddl(info):
+                self._conn.execute(ddl)
+            self._conn.execute("INSERT OR IGNORE INTO sync_tables (name) VALUES (?)", (table,))
+            self._tables[table] = info
+            self._tables_changed()
+            # Every table's triggers read the stored version over all clock tables: the
+            # new table's clock joins them.
+            for each in self._tables.values():
+                for kind in ("itrig", "utrig", "dtrig"):
+                    self._conn.execute(
+                        f"DROP TRIGGER IF EXISTS {quote_ident(f'{each.name}__sync_{kind}')}"
+                    )
+                for ddl in trigger_ddl(each, self._version_expr):
+                    self._conn.execute(ddl)
+            self._backfill(info)
+
+    def _backfill(self, info: TableInfo) -> None:
+        pk_list = ", ".join(quote_ident(c) for c in info.pks)
+        rows = self._conn.execute(f"SELECT {pk_list} FROM {info.quoted}").fetchall()
+        if not rows:
+            return
+        version = self._next_db_version(self._stored_version())
+        self._conn.executemany(
+            f"INSERT OR IGNORE INTO {info.pk_table} (pk, {pk_list})"
+            f" VALUES (?, {', '.join('?' * len(info.pks))})",
+            [(pack_pk(tuple(r)), *r) for r in rows],
+        )
+        cids = list(info.non_pks) or [SENTINEL]
+        where = " AND ".join(f"{quote_ident(c)} = ?" for c in info.pks)
+        clock_rows = []
+        for r in rows:
+            for cid in cids:
+                clock_rows.append((*r, cid, version, self._next_seq()))
+        self._conn.executemany(
+            f"INSERT OR IGNORE INTO {info.clock}"
+            " (key, col_name, col_version, db_version, seq, site_ordinal)"
+            f" VALUES ((SELECT key FROM {info.pk_table} WHERE {where}), ?, 1, ?, ?, 0)",
+            clock_rows,
+        )
+        self._conn.execute("UPDATE sync_state SET db_version = ?", (version,))
+
+    def changes_since(self, db_version: int, *, exclude_site: bytes | None = None) -> list[Change]:
+        """Every change row with a db_version above ``db_version``, in (db_version, seq)
+        order, leaving out rows whose site is ``exclude_site`` (the puller's own)."""
+        if not self._tables:
+            return []
+        exclude: int | None = None
+        if exclude_site is not None:
+            row = self._conn.execute(
+                "SELECT ordinal FROM sync_site_ids WHERE site_id = ?", (exclude_site,)
+            ).fetchone()
+            exclude = None if row is None else int(row[0])
+        return self._select_changes(WHERE_SINCE, (db_version, exclude))
+
+    def _select_changes(self, where: str, params: tuple[object, ...]) -> list[Change]:
+        parts = [changes_select(info, i, where) for i, info in enumerate(self._tables.values())]
+        sql = " UNION ALL ".join(parts) + " ORDER BY 6, 9, 11, 12, 13"
+        return [
+            Change(t, pk, cid, val, cv, dbv, site, cl, seq, origin)
+            for t, pk, cid, val, cv, dbv, site, cl, seq, origin, _i, _k, _c in self._conn.execute(
+                sql, params
+            )
+        ]
+
+    def origin_versions(self) -> dict[bytes, int]:
+        """Per origin site, the highest version of its writes this replica has received
+        (its own site: its db_version). Send this to any peer: ``changes_missing`` on the
+        peer answers with exactly what is missing here, whoever relayed it."""
+        versions = {
+            bytes(s): int(v)
+            for s, v in self._conn.execute("SELECT site_id, version FROM sync_origins")
+        }
+        versions[self._site_id] = max(versions.get(self._site_id, 0), self.db_version())
+        return versions
+
+    def changes_missing(self, versions: Mapping[bytes, int]) -> list[Change]:
+        """The change rows a replica with ``versions`` (its ``origin_versions``) lacks:
+        every row whose version at its origin is above what the asker has from that origin.
+
+        Every such row here is sent, so after applying them the asker holds, for every
+        origin, everything this replica holds up to that origin's highest version.
+        """
+        if not self._tables:
+            return []
+        conn = self._conn
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS sync_want (site_id BLOB PRIMARY KEY, version INTEGER)"
+        )
+        conn.execute("DELETE FROM temp.sync_want")
+        conn.executemany(
+            "INSERT INTO temp.sync_want VALUES (?, ?)",
+            [(bytes(s), int(v)) for s, v in versions.items()],
+        )
+        return self._select_changes(WHERE_MISSING, ())
+
+    def compact_tombstones(self, acknowledged: int) -> int:
+        """Forget deleted rows whose delete has db_version <= ``acknowledged``; returns how
+        many. The db_version never goes back.
+
+        Policy (docs/replication.md): pass the lowest db_version of this replica that every
+        enrolled replica has pulled (``origin_versions()[this site]`` as each peer reports
+        it). A replica that already holds a delete can no longer send the row's older life,
+        so once every replica holds it the marker protects nothing; a replica that has not
+        seen it yet would bring the row back.
+        """
+        removed = 0
+        with self._transaction():
+            floor = self._stored_version()
+            self._conn.execute("UPDATE sync_state SET db_version = max(db_version, ?)", (floor,))
+            for info in self._tables.values():
+                cur = self._conn.execute(
+                    f"DELETE FROM {info.clock} WHERE col_name = '{SENTINEL}'"
+                    " AND col_version % 2 = 0 AND db_version <= ?"
+                    f" AND NOT EXISTS (SELECT 1 FROM {info.clock} o"
+                    f" WHERE o.key = {info.clock}.key AND o.col_name != '{SENTINEL}')",
+                    (acknowledged,),
+                )
+                removed += cur.rowcount
+                self._conn.execute(
+                    f"DELETE FROM {info.pk_table} WHERE NOT EXISTS"
+                    f" (SELECT 1 FROM {info.clock} c WHERE c.key = {info.pk_table}.key)"
+                )
+        return removed
+
+    def apply_changes(self, changes: Iterable[Sequence[object]]) -> ApplyResult:
+        """Merge change rows in one transaction, in the order given.
+
+        Any malformed row (unknown table or column, bad packed key, bad site id or versions)
+        refuses the whole batch with a ``SyncError`` before anything is written. Applying the
+        same rows again, or in another order, leaves the same tables.
+        """
+        batch, keys = check_changes(changes, self._tables)
+        if not batch:
+            # cr-sqlite inserts nothing then, so no transaction commits either.
+            return ApplyResult(received=0, rows_changed=0, db_version=self.db_version())
+        with self._transaction():
+            clock = VersionClock(self._stored_version(), self._txn.pending)
+            # The trace stands in for a commit hook; inside our own transaction it would only
+            # cost a Python call per executemany row.
+            self._conn.set_trace_callback(None)
+            self._merging += 1
+            try:
+                pending = None
+                if self._bulk and bulk.eligible(batch, keys, self._tables):
+                    floor = max(clock.current + 1, clock.pending or 0)
+                    pending = bulk.apply(self._conn, batch, keys, self._tables, floor)
+                if pending is not None:
+                    clock.pending = pending
+                    changed = len(keys)
+                else:
+                    rows = load_rows(self._conn, self._tables, keys)
+                    equal = self._merge_equal_values
+                    for change in batch:
+                        merge_change(
+                            rows[change.table][change.pk], change, clock, merge_equal_values=equal
+                        )
+                    sites = {c.site_id for c in batch}
+                    changed = persist_rows(self._conn, self._tables, rows, keys, sites)
+            finally:
+                self._merging -= 1
+                self._conn.set_trace_callback(self._on_statement)
+            record_origins(self._conn, batch)
+            if clock.pending is not None:
+                self._txn.pending = clock.pending
+                self._conn.execute(
+                    "UPDATE sync_state SET db_version = max(db_version, ?)", (clock.pending,)
+                )
+            version = self.db_version()
+        return ApplyResult(received=len(batch), rows_changed=changed, db_version=version)

@@ -1,0 +1,120 @@
+"""HTTP transport: Starlette routes a gate or the hub mounts, serving one replica.
+
+- ``POST {prefix}/versions``: the replica's per-origin versions (msgpack map).
+- ``POST {prefix}/pull``: body = the caller's per-origin versions (msgpack map); answers with
+  a changeset (``sync.wire``) of everything the caller lacks, streamed frame by frame.
+- ``POST {prefix}/push``: body = a changeset; verified whole, then applied in one
+  transaction; answers with the replica's db_version (msgpack).
+
+Every request carries an HMAC over the venue secret (``sync.auth``); changesets are
+authenticated by their own HMAC chain. Errors answer with the ``SyncError`` code.
+The replica's connection must allow use from the threadpool (``check_same_thread=False``);
+calls are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+
+import msgspec
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from sync.auth import verify_request
+from sync.errors import AuthenticationError, SyncError, WireFormatError
+from sync.replica import Replica
+from sync.wire import decode_changeset, encode_changeset
+
+CHANGESET_TYPE = "application/vnd.voelgoed.changeset"
+MSGPACK_TYPE = "application/msgpack"
+MAX_BODY = 256 << 20
+
+_versions_decoder = msgspec.msgpack.Decoder(dict[bytes, int])
+
+
+def encode_versions(versions: dict[bytes, int]) -> bytes:
+    """A per-origin version map as msgpack."""
+    return msgspec.msgpack.encode(versions)
+
+
+def decode_versions(body: bytes) -> dict[bytes, int]:
+    """Decode a per-origin version map; malformed input raises ``WireFormatError``."""
+    try:
+        versions = _versions_decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise WireFormatError(f"bad version map: {exc}") from exc
+    if any(len(site) != 16 or not 0 <= v < (1 << 63) for site, v in versions.items()):
+        raise WireFormatError("bad version map")
+    return versions
+
+
+def _error(exc: SyncError) -> Response:
+    status = 401 if isinstance(exc, AuthenticationError) else 400
+    return Response(
+        msgspec.msgpack.encode({"error": exc.code, "detail": str(exc)}),
+        status,
+        media_type=MSGPACK_TYPE,
+    )
+
+
+def sync_routes(
+    replica: Replica, *, secret: bytes, prefix: str = "/sync", lock: threading.Lock | None = None
+) -> list[BaseRoute]:
+    """The sync routes for ``replica``, authenticated with the venue ``secret``."""
+    guard = lock or threading.Lock()
+
+    async def authenticated_body(request: Request) -> bytes:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise WireFormatError("request body too large")
+        verify_request(secret, request.method, request.url.path, dict(request.headers), body)
+        return body
+
+    def locked(fn: Callable[[], object]) -> object:
+        with guard:
+            return fn()
+
+    async def versions(request: Request) -> Response:
+        try:
+            await authenticated_body(request)
+        except SyncError as exc:
+            return _error(exc)
+        found = await run_in_threadpool(locked, replica.origin_versions)
+        assert isinstance(found, dict)
+        return Response(encode_versions(found), media_type=MSGPACK_TYPE)
+
+    async def pull(request: Request) -> Response:
+        try:
+            wanted = decode_versions(await authenticated_body(request))
+        except SyncError as exc:
+            return _error(exc)
+        rows = await run_in_threadpool(locked, lambda: replica.changes_missing(wanted))
+        assert isinstance(rows, list)
+        chunks = encode_changeset(rows, secret=secret, sender=replica.site_id)
+
+        async def stream() -> AsyncIterator[bytes]:
+            async for chunk in iterate_in_threadpool(chunks):
+                yield chunk
+
+        return StreamingResponse(stream(), media_type=CHANGESET_TYPE)
+
+    async def push(request: Request) -> Response:
+        try:
+            body = await authenticated_body(request)
+            changeset = await run_in_threadpool(decode_changeset, body, secret=secret)
+            result = await run_in_threadpool(
+                locked, lambda: replica.apply_changes(changeset.changes)
+            )
+        except SyncError as exc:
+            return _error(exc)
+        db_version = getattr(result, "db_version", 0)
+        return Response(msgspec.msgpack.encode({"db_version": db_version}), media_type=MSGPACK_TYPE)
+
+    return [
+        Route(f"{prefix}/versions", versions, methods=["POST"]),
+        Route(f"{prefix}/pull", pull, methods=["POST"]),
+        Route(f"{prefix}/push", push, methods=["POST"]),
+    ]
