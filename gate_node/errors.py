@@ -45,6 +45,14 @@ class NoEventLoaded(GateError):
     http_status = 503
 
 
+class ReplicaUnavailable(GateError):
+    """The replica could not record the scan (disk full, file locked or damaged): no answer
+    is given that was not recorded."""
+
+    code = "replica_unavailable"
+    http_status = 503
+
+
 class ReplicaMismatch(GateError):
     """The package is for another event than the one this replica holds."""
 

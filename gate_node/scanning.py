@@ -30,7 +30,7 @@ from gate_node.decision import (
     check_code,
     decide_scan,
 )
-from gate_node.errors import NoEventLoaded, NonceConflict
+from gate_node.errors import NoEventLoaded, NonceConflict, ReplicaUnavailable
 from gate_node.hlc import HybridClock
 from gate_node.live import LiveFeed
 from gate_node.scan_index import ScanIndex
@@ -155,23 +155,26 @@ class ScanService:
         )
         at = format_time(now)
         stamp = self.hlc.tick(int(now.timestamp() * 1000))
-        replica.record_scan(
-            self.conn,
-            scan_id=answer.scan_id,
-            nonce=nonce,
-            ticket_id=ticket_id,
-            code=code,
-            gate=gate_name,
-            direction=direction,
-            status=decision.status,
-            reason=decision.reason,
-            at=at,
-            message=answer.message,
-            hlc=stamp,
-            site=self.site,
-            device=device,
-            staff_id=None if staff is None else staff.id,
-        )
+        try:
+            replica.record_scan(
+                self.conn,
+                scan_id=answer.scan_id,
+                nonce=nonce,
+                ticket_id=ticket_id,
+                code=code,
+                gate=gate_name,
+                direction=direction,
+                status=decision.status,
+                reason=decision.reason,
+                at=at,
+                message=answer.message,
+                hlc=stamp,
+                site=self.site,
+                device=device,
+                staff_id=None if staff is None else staff.id,
+            )
+        except sqlite3.Error as exc:
+            raise ReplicaUnavailable(f"the scan could not be recorded: {exc}") from exc
         self.index.add(
             answer.scan_id,
             nonce,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from contract.event_package import read_package
 from gate_node import replica
-from gate_node.errors import ReplicaMismatch
+from gate_node.errors import ReplicaMismatch, ReplicaUnavailable
 from gate_node.scan_index import ScanIndex
 from gate_node.scanning import ScanService
 from tests.integration.conftest import DemoFixture
@@ -75,3 +76,19 @@ def test_scans_from_elsewhere_are_ordered_by_hybrid_clock_in_the_index() -> None
     index.add("s1", None, "t", "in", "a", "ok", "2026-11-25T20:00:01.000Z", 10, "aa")
     index.add("s3", None, "t", "in", "a", "rejected", "2026-11-25T20:00:03.000Z", 30, "aa")
     assert [p.gate for p in index.history["t"]] == ["a", "b"]
+
+
+def test_a_scan_that_cannot_be_recorded_gets_no_answer(tmp_path: Path, demo: DemoFixture) -> None:
+    conn = replica.open_replica(tmp_path)
+    replica.load_package(conn, read_package(demo.package_path))
+    conn.execute("PRAGMA busy_timeout=50")
+    service = ScanService(conn, "gate-1")
+    locker = sqlite3.connect(tmp_path / replica.REPLICA_FILE, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # another writer holds the file, e.g. a stuck backup
+    ticket = demo.take()
+    with pytest.raises(ReplicaUnavailable, match="could not be recorded"):
+        service.scan(ticket.qr)
+    locker.execute("ROLLBACK")
+    # Nothing was remembered from the failed attempt: the ticket is admitted once, now.
+    assert service.scan(ticket.qr).status == "ok"
+    assert service.scan(ticket.qr).reason == "already_scanned"
