@@ -165,3 +165,24 @@ def test_scans_that_cannot_reach_the_gate_are_queued_and_sent_when_back(
     assert (totals["total"], totals["admitted"]) == (1, 1)  # type: ignore[index]
     assert gate.scan(ticket.qr, nonce=nonce)["status"] == "ok"  # the first answer, again
     context.close()
+
+
+def test_handheld_over_https_with_the_gates_own_certificate(
+    camera_browser: tuple[Browser, DemoTicket],
+    start_gate: GateFactory,
+    tmp_path: Path,
+) -> None:
+    """Phones on the LAN need HTTPS for the camera: the same flow over the gate's TLS."""
+    browser, ticket = camera_browser
+    add_staff(tmp_path / "gate-1", "Lerato Steward", "steward", "8642")
+    gate = start_gate(extra_args=("--tls",))
+    # A phone accepts the gate's self-signed certificate once; here the context does.
+    context = browser.new_context(viewport=PHONE, ignore_https_errors=True)
+    page = context.new_page()
+    page.goto(f"{gate.url.replace('http://', 'https://')}/handheld?display=30")
+    assert page.evaluate("window.isSecureContext")
+    sign_in(page, "8642")
+    result = page.locator("#result")
+    expect(result).to_have_attribute("data-state", "ok", timeout=15000)
+    expect(result.locator(".result-holder")).to_have_text(ticket.holder)
+    context.close()
