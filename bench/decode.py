@@ -7,7 +7,7 @@ that can be loaded here it measures the share of frames whose token is read back
 and the median milliseconds a frame takes, plus the time spent on frames of the empty door
 (where the default's fallbacks all run). Prints one JSON object.
 
-    .venv/bin/python bench/decode.py [--hard 50] [--clean 30] [--seed 2026]
+    .venv/bin/python -m bench.decode [--hard 50] [--clean 30] [--seed 2026]
 """
 
 from __future__ import annotations

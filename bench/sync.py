@@ -8,7 +8,7 @@
     rows) from a peer served by uvicorn over loopback HTTP: request, changeset stream,
     verification, merge.
 
-Run: ``.venv/bin/python bench/sync.py`` (from the repository root).
+Run: ``.venv/bin/python -m bench.sync`` (from the repository root), or ``make bench``.
 """
 
 from __future__ import annotations
