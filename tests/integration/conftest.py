@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,30 @@ import pytest
 
 from voelgoed.demo_event import DemoEvent, DemoTicket, build_demo_event, write_demo_event
 from voelgoed.processes import ServerProcess, free_port, voelgoed_command
+
+
+def add_staff(data_dir: Path, name: str, role: str, pin: str) -> None:
+    """Add a member of staff to a gate's data folder with the `voelgoed` command."""
+    result = subprocess.run(
+        voelgoed_command(
+            "gate",
+            "staff",
+            "add",
+            "--data",
+            str(data_dir),
+            "--name",
+            name,
+            "--role",
+            role,
+            "--pin",
+            pin,
+        ),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 @dataclass

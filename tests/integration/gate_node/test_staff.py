@@ -10,31 +10,8 @@ from pathlib import Path
 import httpx
 
 from gate_node import replica
-from tests.integration.conftest import DemoFixture, Gate, GateFactory
+from tests.integration.conftest import DemoFixture, Gate, GateFactory, add_staff
 from voelgoed.processes import voelgoed_command
-
-
-def add_staff(data: Path, name: str, role: str, pin: str) -> None:
-    result = subprocess.run(
-        voelgoed_command(
-            "gate",
-            "staff",
-            "add",
-            "--data",
-            str(data),
-            "--name",
-            name,
-            "--role",
-            role,
-            "--pin",
-            pin,
-        ),
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 @contextlib.contextmanager

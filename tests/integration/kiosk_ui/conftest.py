@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,27 +41,3 @@ def screenshots() -> Path:
     """Where each screen's picture is saved for people to look at (gitignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
-
-
-def add_staff(data_dir: Path, name: str, role: str, pin: str) -> None:
-    """Add a member of staff to a gate's data folder with the `voelgoed` command."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "voelgoed",
-            "gate",
-            "staff",
-            "add",
-            "--data",
-            str(data_dir),
-            "--name",
-            name,
-            "--role",
-            role,
-            "--pin",
-            pin,
-        ],
-        check=True,
-        capture_output=True,
-    )

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Request, Route, ViewportSize, expect
 
-from tests.integration.conftest import DemoFixture, GateFactory
-from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, add_staff
+from tests.integration.conftest import DemoFixture, GateFactory, add_staff
+from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.kiosk_ui.fake_camera import write_y4m
 from voelgoed.demo_event import DemoTicket
 

@@ -194,6 +194,32 @@ def test_autocommit_statements_never_share_a_version(tmp_path: Path) -> None:
     assert len({c.db_version for c in replica.changes_since(first + 1)}) == 1
 
 
+def test_the_commit_hooks_follow_transactions_as_cr_sqlite_does(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "r.db", isolation_level=None)
+    conn.execute(TABLE)
+    replica = Replica(conn)
+    replica.make_replicated("t")
+    assert replica._on_statement is None  # the hooks, not the trace fallback
+    conn.execute("INSERT INTO t (id, v) VALUES (1, 'a')")
+    conn.execute("INSERT INTO t (id, v) VALUES (2, 'b'), (3, 'c')")
+    assert replica.db_version() == 2  # each autocommit statement is one transaction
+    conn.execute("UPDATE t SET v = 'a' WHERE id = 1")  # changes nothing, takes a version
+    assert replica.db_version() == 3
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO t (id, v) VALUES (4, 'd')")
+    conn.execute("ROLLBACK")
+    assert replica.db_version() == 3
+    # A write transaction opened by SAVEPOINT that takes no version: cr-sqlite's commit
+    # hook reads the version from storage again.
+    conn.execute("SAVEPOINT s")
+    conn.execute("DELETE FROM t WHERE id = 99")
+    conn.execute("RELEASE s")
+    assert replica.db_version() == 2
+    replica.close()
+    conn.execute("INSERT INTO t (id, v) VALUES (5, 'e')")  # the hooks are gone, not dangling
+    conn.close()
+
+
 def test_changing_a_key_reaches_a_peer_that_pulled_before(tmp_path: Path) -> None:
     source = open_replica(tmp_path / "a.db", TABLE, site_id=b"\x01" * 16)
     peer = open_replica(tmp_path / "b.db", TABLE, site_id=b"\x02" * 16)
