@@ -31,8 +31,27 @@ def _unsigned_width(n: int) -> int:
     return (n.bit_length() + 7) // 8
 
 
+# The count byte and header of a one-column key holding a non-negative integer, by width.
+_SINGLE_INT_HEAD = tuple(bytes((1, (width << 3) | _INTEGER)) for width in range(9))
+
+
+def pack_single(value: SqlValue) -> bytes:
+    """``pack_pk((value,))``, quick for the usual key, one non-negative integer: the insert
+    trigger packs the key of every written row, so this runs once per local write."""
+    if type(value) is int and 0 <= value < 1 << 63:
+        width = (value.bit_length() + 7) >> 3
+        return _SINGLE_INT_HEAD[width] + value.to_bytes(width, "big")
+    return _pack_values((value,))
+
+
 def pack_pk(values: tuple[SqlValue, ...] | list[SqlValue]) -> bytes:
     """Pack key values exactly as cr-sqlite's ``crsql_pack_columns`` does."""
+    if len(values) == 1:
+        return pack_single(values[0])
+    return _pack_values(values)
+
+
+def _pack_values(values: tuple[SqlValue, ...] | list[SqlValue]) -> bytes:
     if len(values) > 255:
         raise MalformedPackedKeyError("a packed key holds at most 255 columns")
     out = bytearray((len(values),))

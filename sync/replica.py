@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sync import bulk
@@ -29,7 +29,7 @@ from sync.changes import (
 )
 from sync.errors import SyncError
 from sync.merge import VersionClock, merge_change
-from sync.pk_codec import pack_pk
+from sync.pk_codec import pack_pk, pack_single
 from sync.schema import (
     SENTINEL,
     TableInfo,
@@ -39,7 +39,7 @@ from sync.schema import (
     trigger_ddl,
 )
 from sync.store import load_rows, persist_rows, record_origins
-from sync.txn import TransactionClock, statement_watcher
+from sync.txn import TransactionClock, install_hooks, remove_hooks, statement_watcher
 from sync.values import SqlValue
 
 _BOOTSTRAP = (
@@ -89,13 +89,18 @@ class Replica:
         self._txn = TransactionClock()
         self._merging = 0
         conn.create_function("sync_pack", -1, self._pack, deterministic=True)
+        # One-column keys (most tables) call this one: no argument tuple to unpack.
+        conn.create_function("sync_pack", 1, pack_single, deterministic=True)
         conn.create_function("sync_next_db_version", 1, self._next_db_version)
         conn.create_function("sync_next_seq", 0, self._next_seq)
         conn.create_function("sync_take_seq", 1, self._take_seq)
         conn.create_function("sync_merging", 0, self._is_merging)
-        # Python's sqlite3 has no commit hook: the statement trace stands in (sync.txn).
-        self._on_statement = statement_watcher(conn, self._txn)
-        conn.set_trace_callback(self._on_statement)
+        # Python's sqlite3 exposes no commit hook: SQLite's own is installed through its C
+        # API when that can be done safely, else the statement trace stands in (sync.txn).
+        self._on_statement: Callable[[str], None] | None = None
+        if not install_hooks(conn, self._txn):
+            self._on_statement = statement_watcher(conn, self._txn)
+            conn.set_trace_callback(self._on_statement)
         with self._transaction():
             for ddl in _BOOTSTRAP:
                 conn.execute(ddl)
@@ -118,17 +123,26 @@ class Replica:
         self._tables_changed()
 
     def _tables_changed(self) -> None:
-        parts = ["SELECT db_version AS v FROM sync_state"] + [
-            f"SELECT max(db_version) AS v FROM {info.clock}" for info in self._tables.values()
+        # Scalar max() over one scalar subquery per table (each answered by the table's
+        # db_version index) costs the triggers less than an aggregate over a
+        # UNION ALL; every insert trigger evaluates it once.
+        parts = ["coalesce((SELECT db_version FROM sync_state), 0)"] + [
+            f"coalesce((SELECT max(db_version) FROM {info.clock}), 0)"
+            for info in self._tables.values()
         ]
-        self._version_sql = f"SELECT max(v) FROM ({' UNION ALL '.join(parts)})"
-        self._version_expr = f"({self._version_sql})"
+        expr = parts[0] if len(parts) == 1 else f"max({', '.join(parts)})"
+        self._version_sql = f"SELECT {expr}"
+        self._version_expr = f"({expr})"
 
     # -- transaction tracking -------------------------------------------------------------
 
     def close(self) -> None:
-        """Detach from the connection (its trace callback); the connection stays open."""
-        self._conn.set_trace_callback(None)
+        """Detach from the connection (its commit hooks or trace callback); the connection
+        stays open."""
+        if self._on_statement is None:
+            remove_hooks(self._conn)
+        else:
+            self._conn.set_trace_callback(None)
 
     def _next_db_version(self, stored: int) -> int:
         # The first write of a transaction takes the next version, later ones share it.
@@ -176,7 +190,8 @@ class Replica:
                 replica = self.replica
                 if exc_type is None:
                     conn.execute("COMMIT")
-                    replica._txn.committed()
+                    if replica._on_statement is not None:  # the commit hook did it otherwise
+                        replica._txn.committed()
                 else:
                     conn.execute("ROLLBACK")
                     replica._txn.reset()
@@ -363,7 +378,8 @@ class Replica:
             clock = VersionClock(self._stored_version(), self._txn.pending)
             # The trace stands in for a commit hook; inside our own transaction it would only
             # cost a Python call per executemany row.
-            self._conn.set_trace_callback(None)
+            if self._on_statement is not None:
+                self._conn.set_trace_callback(None)
             self._merging += 1
             try:
                 pending = None
@@ -384,7 +400,8 @@ class Replica:
                     changed = persist_rows(self._conn, self._tables, rows, keys, sites)
             finally:
                 self._merging -= 1
-                self._conn.set_trace_callback(self._on_statement)
+                if self._on_statement is not None:
+                    self._conn.set_trace_callback(self._on_statement)
             record_origins(self._conn, batch)
             if clock.pending is not None:
                 self._txn.pending = clock.pending

@@ -229,9 +229,13 @@ def trigger_ddl(info: TableInfo, stored_version: str) -> list[str]:
             f"({quote_text(col)}, {i})" for i, col in enumerate((SENTINEL, *info.non_pks))
         )
         key = _key_of(info, "NEW")
+        # changes() is the count of the key insert just before (the trigger's previous
+        # statement): a key that was only now registered has no clocks, so the marker
+        # lookup is skipped for new rows, the usual insert (a CASE branch only runs when
+        # taken). Compaction only forgets keys that have no clocks left.
         revive = (
-            f"(SELECT EXISTS (SELECT 1 FROM {info.clock} WHERE key = {key}"
-            f" AND col_name = '{SENTINEL}'))"
+            f"(CASE WHEN changes() THEN 0 ELSE (SELECT EXISTS (SELECT 1 FROM {info.clock}"
+            f" WHERE key = {key} AND col_name = '{SENTINEL}')) END)"
         )
         # Uncorrelated scalar subqueries run once per statement: one Python call each.
         ins.append(

@@ -1,16 +1,20 @@
 """Following the transactions of a connection, as cr-sqlite's commit and rollback hooks do.
 
-Python's ``sqlite3`` exposes no commit hook. The statement trace stands in for one: a
-statement that starts outside a transaction means the previous transaction (or autocommit
-statement) is over. A ``PRAGMA data_version`` probe from a second connection would be
-cheaper but cannot see a commit that changed no page, and cr-sqlite's in-memory clock does
-react to those (the recorded vectors check it).
+Python's ``sqlite3`` exposes no commit hook. SQLite's own hooks are installed through its C
+API (``install_hooks``) when the connection's handle can be found and proven; otherwise the
+statement trace stands in: a statement that starts outside a transaction means the previous
+transaction (or autocommit statement) is over. A ``PRAGMA data_version`` probe from a
+second connection cannot replace either: it cannot see a commit that changed no page, and
+cr-sqlite's in-memory clock does react to those (the recorded vectors check it).
 """
 
 from __future__ import annotations
 
+import _sqlite3
+import ctypes
 import re
 import sqlite3
+import sys
 from collections.abc import Callable
 
 _ROLLBACK = re.compile(r"ROLLBACK\s*(?:TRANSACTION\s*)?;?\s*$", re.IGNORECASE)
@@ -68,3 +72,93 @@ def statement_watcher(conn: sqlite3.Connection, txn: TransactionClock) -> Callab
             txn.open = True
 
     return on_statement
+
+
+# -- the real commit and rollback hooks, through the C API ----------------------------------
+#
+# The trace runs for every statement and trigger program (six times for a single-row
+# insert and its commit) and makes CPython expand each statement's SQL with its bound
+# values: about 40 µs of CPU per replicated single-row write (bench/sync.py). SQLite's own
+# sqlite3_commit_hook and sqlite3_rollback_hook run once per transaction and are exactly
+# what cr-sqlite uses, so they are installed through ctypes when the connection's sqlite3*
+# handle can be found and proven; otherwise the trace stays.
+
+_COMMIT_HOOK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+_ROLLBACK_HOOK = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+# A limit whose compile-time maximum is far above the probe values, so none is clamped.
+_SQLITE_LIMIT_LIKE_PATTERN_LENGTH = 8
+_PROBES = (1001, 1002)
+
+
+def _library() -> ctypes.CDLL | None:
+    # The SQLite that the sqlite3 module itself uses: symbols are looked up through the
+    # extension module, which links (or embeds) exactly that library.
+    try:
+        lib = ctypes.CDLL(_sqlite3.__file__)
+        lib.sqlite3_commit_hook.restype = ctypes.c_void_p
+        lib.sqlite3_commit_hook.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        lib.sqlite3_rollback_hook.restype = ctypes.c_void_p
+        lib.sqlite3_rollback_hook.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        lib.sqlite3_limit.restype = ctypes.c_int
+        lib.sqlite3_limit.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    except (OSError, AttributeError):
+        return None
+    return lib
+
+
+_LIB = _library() if sys.implementation.name == "cpython" and sys.version_info < (3, 14) else None
+
+
+def _handle(conn: sqlite3.Connection) -> int | None:
+    """The connection's ``sqlite3*``, or None when it cannot be proven to be that."""
+    if _LIB is None:
+        return None
+    # CPython 3.11-3.13 keep the handle as the first field after the object header
+    # (pysqlite_Connection.db). Proof: a limit set through Python reads back through it.
+    db = ctypes.c_void_p.from_address(id(conn) + object.__basicsize__).value
+    if not db:
+        return None
+    saved = conn.getlimit(_SQLITE_LIMIT_LIKE_PATTERN_LENGTH)
+    try:
+        for probe in _PROBES:
+            conn.setlimit(_SQLITE_LIMIT_LIKE_PATTERN_LENGTH, probe)
+            if _LIB.sqlite3_limit(db, _SQLITE_LIMIT_LIKE_PATTERN_LENGTH, -1) != probe:
+                return None
+    finally:
+        conn.setlimit(_SQLITE_LIMIT_LIKE_PATTERN_LENGTH, saved)
+    return int(db)
+
+
+def install_hooks(conn: sqlite3.Connection, txn: TransactionClock) -> bool:
+    """Install commit and rollback hooks that keep ``txn`` as cr-sqlite's hooks keep its
+    clock; False (nothing installed) when the C API is out of reach."""
+    db = _handle(conn)
+    if db is None or _LIB is None:
+        return False
+
+    def on_commit(_arg: object) -> int:
+        txn.committed()
+        return 0  # let the commit go ahead
+
+    def on_rollback(_arg: object) -> None:
+        txn.reset()
+
+    commit_cb = _COMMIT_HOOK(on_commit)
+    rollback_cb = _ROLLBACK_HOOK(on_rollback)
+    _LIB.sqlite3_commit_hook(db, ctypes.cast(commit_cb, ctypes.c_void_p), None)
+    _LIB.sqlite3_rollback_hook(db, ctypes.cast(rollback_cb, ctypes.c_void_p), None)
+    # SQLite points at the ctypes callbacks, so they must live as long as the connection
+    # can call them. A function registered on the connection holds them: SQLite drops it
+    # only when the connection closes, after its last rollback, or when it is replaced by
+    # the next install on this connection, after the hooks above were replaced.
+    keep = (commit_cb, rollback_cb)
+    conn.create_function("sync_txn_hooks", 0, lambda: len(keep))
+    return True
+
+
+def remove_hooks(conn: sqlite3.Connection) -> None:
+    """Take the hooks off ``conn``, which must still be open."""
+    db = _handle(conn)
+    if db is not None and _LIB is not None:
+        _LIB.sqlite3_commit_hook(db, None, None)
+        _LIB.sqlite3_rollback_hook(db, None, None)
