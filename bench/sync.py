@@ -14,22 +14,20 @@ Run: ``.venv/bin/python -m bench.sync`` (from the repository root), or ``make be
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 
 from sync.changes import Change
 from sync.client import SyncClient
 from sync.replica import Replica
 from sync.transport import sync_routes
+from voelgoed.processes import serve_in_thread
 
 SCHEMA = (
     "CREATE TABLE scans (id INTEGER PRIMARY KEY NOT NULL, ticket TEXT, gate TEXT,"
@@ -145,26 +143,15 @@ def bench_initial_sync(root: Path) -> dict[str, float]:
     source_conn.executemany("INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?)", _rows(SYNC_ROWS))
     source_conn.commit()
     app = Starlette(routes=sync_routes(source, secret=secret))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
     target_conn = _open(root / "empty.db")
     target_conn.execute(SCHEMA)
     target_conn.commit()
     target = Replica(target_conn)
     target.make_replicated("scans")
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as http:
         start = time.perf_counter()
         result = SyncClient(target, http, secret=secret).pull()
         elapsed = time.perf_counter() - start
-    server.should_exit = True
-    thread.join()
-    sock.close()
     assert result.received == SYNC_ROWS * 5, result
     assert target_conn.execute("SELECT count(*) FROM scans").fetchone()[0] == SYNC_ROWS
     source_conn.close()

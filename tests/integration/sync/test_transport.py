@@ -3,16 +3,12 @@ httpx client pulling and pushing, and refusals of unauthenticated requests."""
 
 from __future__ import annotations
 
-import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from sync.auth import MAC_HEADER, TIME_HEADER, sign_request, verify_request
@@ -20,6 +16,7 @@ from sync.client import SyncClient
 from sync.errors import AuthenticationError
 from sync.replica import Replica
 from sync.transport import encode_versions, sync_routes
+from voelgoed.processes import serve_in_thread
 
 SECRET = b"venue secret"
 SCHEMA = "CREATE TABLE scans (id TEXT PRIMARY KEY NOT NULL, gate TEXT, verdict TEXT)"
@@ -47,20 +44,8 @@ def hub(tmp_path: Path) -> Replica:
 def http(hub: Replica) -> Iterator[httpx.Client]:
     """The hub's routes served by uvicorn on a loopback port."""
     app = Starlette(routes=sync_routes(hub, secret=SECRET))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+    with serve_in_thread(app) as url, httpx.Client(base_url=url) as client:
         yield client
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
 
 
 def test_pull_and_push_through_the_routes(tmp_path: Path, hub: Replica, http: httpx.Client) -> None:
