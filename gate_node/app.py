@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from contract.event_package import read_package
 from contract.replica_schema import SCHEMA_VERSION
-from gate_node import replica, staff_store
+from gate_node import replica, staff_store, venue
 from gate_node.access import Access
 from gate_node.dashboard_route import dashboard_route
 from gate_node.decision import Passage
@@ -96,9 +96,15 @@ async def live_stream(
 def create_app(settings: GateSettings) -> Starlette:
     """The gate node service: scan API and status over the event replica in `data_dir`."""
     conn = replica.open_replica(settings.data_dir)
+    sync_replica = venue.attach(conn, venue=settings.venue_secret is not None)
     if settings.event_package is not None:
         replica.load_package(conn, read_package(settings.event_package))
     service = ScanService(conn, settings.gate_name)
+    peering = (
+        None
+        if settings.venue_secret is None or sync_replica is None
+        else venue.Venue(service, sync_replica, secret=settings.venue_secret, peers=settings.peers)
+    )
     access = Access(
         trust_loopback=settings.trust_loopback,
         clock=service.clock,
@@ -166,9 +172,15 @@ def create_app(settings: GateSettings) -> Starlette:
         # collector's generations keeps full collections (pauses in the scan path) short.
         gc.collect()
         gc.freeze()
+        if peering is not None:
+            await peering.start()
         try:
             yield
         finally:
+            if peering is not None:
+                await peering.stop()
+            if sync_replica is not None:
+                sync_replica.close()
             conn.close()
 
     app = Starlette(
@@ -178,6 +190,7 @@ def create_app(settings: GateSettings) -> Starlette:
             Route("/api/v1/events", events, methods=["GET"]),
             Route("/api/v1/alerts", alerts, methods=["GET"]),
             *staff_routes(service, access, settings.max_body_bytes),
+            *(peering.routes() if peering is not None else []),
             dashboard_route(settings),
             decode_route(access.scanner),
             *page_routes(),

@@ -17,7 +17,7 @@ import uuid
 import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -254,6 +254,22 @@ def ticket_type_ids(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str
             ).fetchall()
         )
     return found
+
+
+_INDEX_COLUMNS = "id, nonce, ticket_id, direction, gate, status, at, hlc, site"
+
+
+def scans_for_index(conn: sqlite3.Connection, scan_ids: list[str]) -> list[tuple[Any, ...]]:
+    """The `ScanIndex.add` arguments of these scans, in clock order."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(scan_ids), 500):  # stay under SQLite's variable limit
+        chunk = scan_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        # Only placeholders are formatted in; the ids are bound.
+        sql = f"SELECT {_INDEX_COLUMNS} FROM scans WHERE id IN ({marks})"  # noqa: S608
+        rows += conn.execute(sql, chunk).fetchall()
+    rows.sort(key=lambda r: (r[7] or 0, r[8] or ""))
+    return rows
 
 
 def record_scan(

@@ -21,6 +21,7 @@ class ScanIndex:
         self.nonces: dict[str, str] = {}
         self._ticket_of: dict[str, str] = {}
         self._annulled: set[str] = set()
+        self._seen: set[str] = set()
 
     @classmethod
     def build(cls, conn: sqlite3.Connection) -> ScanIndex:
@@ -47,7 +48,10 @@ class ScanIndex:
         hlc: int | None,
         site: str | None,
     ) -> None:
-        """Account for one scan that is now in the replica."""
+        """Account for one scan that is now in the replica (again: nothing changes)."""
+        if scan_id in self._seen:
+            return
+        self._seen.add(scan_id)
         if nonce is not None:
             self.nonces.setdefault(nonce, scan_id)
         if status != "ok" or ticket_id is None or scan_id in self._annulled:

@@ -99,6 +99,8 @@ class ScanService:
         self.book = TicketBook.build(conn)
         self.site = replica.site_id(conn)
         self.hlc = HybridClock(replica.max_hlc(conn))
+        # Told after every recorded scan, override or annulment (replication pushes then).
+        self.on_recorded: Callable[[], None] | None = None
 
     def reload_event(self) -> None:
         """Re-read keys, ticket types, rules and tickets after the replica's event changed."""
@@ -187,6 +189,8 @@ class ScanService:
             self.site,
         )
         self.feed.publish("scan", ScanEvent(answer, gate_name, direction, at))
+        if self.on_recorded is not None:
+            self.on_recorded()
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer
 
@@ -237,6 +241,8 @@ class ScanService:
         at = format_time(now)
         replica.record_annulment(self.conn, scan.id, staff.id, reason, at)
         self.index.annul(scan.id)
+        if self.on_recorded is not None:
+            self.on_recorded()
         result = AnnulAnswer(scan_id=scan.id, annulled_by=staff.name, reason=reason, at=at)
         self.feed.publish("annul", result)
         return result
@@ -296,6 +302,8 @@ class ScanService:
             self.site,
         )
         self.feed.publish("scan", ScanEvent(answer, rejected.gate, "in", at))
+        if self.on_recorded is not None:
+            self.on_recorded()
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -18,3 +18,6 @@ class GateSettings:
     max_body_bytes: int = 8 * 1024
     # Anonymous scans from this machine (kiosk browser, camera loop); other devices sign in.
     trust_loopback: bool = True
+    # Replication with the venue's other gates (none without a secret).
+    venue_secret: bytes | None = None
+    peers: tuple[str, ...] = ()

@@ -8,9 +8,10 @@ import httpx
 import msgspec
 
 from sync.auth import sign_request
+from sync.changes import Change
 from sync.errors import AuthenticationError, SyncError, WireFormatError
 from sync.replica import ApplyResult, Replica
-from sync.transport import CHANGESET_TYPE, decode_versions, encode_versions
+from sync.transport import CHANGESET_TYPE, Runner, decode_versions, encode_versions
 from sync.wire import ChangesetReader, encode_changeset_bytes
 
 
@@ -88,5 +89,72 @@ class SyncClient:
         body = encode_changeset_bytes(missing, secret=self._secret, sender=self._replica.site_id)
         response = self._post("push", body, CHANGESET_TYPE)
         self._raise_for(response)
+        answer = msgspec.msgpack.decode(response.content)
+        return PushResult(sent=len(missing), peer_db_version=int(answer["db_version"]))
+
+
+class AsyncSyncClient:
+    """`SyncClient` for services on an event loop: httpx's async client for the peer, and
+    ``run`` to call the local replica wherever its connection lives (on the loop itself for
+    a gate). ``pull`` also returns the merged rows, so the caller can follow up on them."""
+
+    def __init__(
+        self,
+        replica: Replica,
+        http: httpx.AsyncClient,
+        *,
+        secret: bytes,
+        run: Runner,
+        prefix: str = "/sync",
+    ) -> None:
+        self._replica = replica
+        self._http = http
+        self._secret = secret
+        self._run = run
+        self._prefix = prefix
+
+    def _signed(self, name: str, body: bytes, content_type: str) -> tuple[str, dict[str, str]]:
+        path = f"{self._prefix}/{name}"
+        headers = sign_request(self._secret, "POST", self._http.base_url.join(path).path, body)
+        headers["content-type"] = content_type
+        return path, headers
+
+    async def peer_versions(self) -> dict[bytes, int]:
+        """The peer's per-origin versions."""
+        path, headers = self._signed("versions", b"", "application/msgpack")
+        response = await self._http.post(path, content=b"", headers=headers)
+        SyncClient._raise_for(response)
+        return decode_versions(response.content)
+
+    async def pull(self) -> tuple[ApplyResult, list[Change]]:
+        """Fetch what the local replica lacks and apply it (once verified whole)."""
+        versions: dict[bytes, int] = await self._run(self._replica.origin_versions)
+        body = encode_versions(versions)
+        path, headers = self._signed("pull", body, "application/msgpack")
+        reader = ChangesetReader(secret=self._secret)
+        async with self._http.stream("POST", path, content=body, headers=headers) as response:
+            if response.status_code != 200:
+                await response.aread()
+                SyncClient._raise_for(response)
+            if response.headers.get("content-type", "").split(";")[0] != CHANGESET_TYPE:
+                raise WireFormatError("the peer did not answer with a changeset")
+            async for chunk in response.aiter_bytes():
+                reader.feed(chunk)
+        changes = reader.finish().changes
+        if not changes:
+            return ApplyResult(0, 0, await self._run(self._replica.db_version)), changes
+        result: ApplyResult = await self._run(lambda: self._replica.apply_changes(changes))
+        return result, changes
+
+    async def push(self) -> PushResult:
+        """Send the peer what it lacks (asking its versions first)."""
+        theirs = await self.peer_versions()
+        missing: list[Change] = await self._run(lambda: self._replica.changes_missing(theirs))
+        if not missing:
+            return PushResult(sent=0, peer_db_version=-1)
+        body = encode_changeset_bytes(missing, secret=self._secret, sender=self._replica.site_id)
+        path, headers = self._signed("push", body, CHANGESET_TYPE)
+        response = await self._http.post(path, content=body, headers=headers)
+        SyncClient._raise_for(response)
         answer = msgspec.msgpack.decode(response.content)
         return PushResult(sent=len(missing), peer_db_version=int(answer["db_version"]))

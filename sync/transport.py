@@ -8,14 +8,17 @@
 
 Every request carries an HMAC over the venue secret (``sync.auth``); changesets are
 authenticated by their own HMAC chain. Errors answer with the ``SyncError`` code.
-The replica's connection must allow use from the threadpool (``check_same_thread=False``);
-calls are serialised by a lock.
+By default replica calls run in the threadpool, serialised by a lock, so the replica's
+connection must allow that (``check_same_thread=False``). A service that keeps its
+connection on the event loop's thread passes ``run`` to call the replica there instead, and
+``on_applied`` to learn of every batch merged by a push.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import msgspec
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -24,6 +27,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from sync.auth import verify_request
+from sync.changes import Change
 from sync.errors import AuthenticationError, SyncError, WireFormatError
 from sync.replica import Replica
 from sync.wire import decode_changeset, encode_changeset
@@ -60,11 +64,25 @@ def _error(exc: SyncError) -> Response:
     )
 
 
+Runner = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
 def sync_routes(
-    replica: Replica, *, secret: bytes, prefix: str = "/sync", lock: threading.Lock | None = None
+    replica: Replica,
+    *,
+    secret: bytes,
+    prefix: str = "/sync",
+    lock: threading.Lock | None = None,
+    run: Runner | None = None,
+    on_applied: Callable[[list[Change]], None] | None = None,
 ) -> list[BaseRoute]:
     """The sync routes for ``replica``, authenticated with the venue ``secret``."""
     guard = lock or threading.Lock()
+
+    async def in_threadpool(fn: Callable[[], Any]) -> Any:
+        return await run_in_threadpool(locked, fn)
+
+    call: Runner = run or in_threadpool
 
     async def authenticated_body(request: Request) -> bytes:
         body = await request.body()
@@ -82,7 +100,7 @@ def sync_routes(
             await authenticated_body(request)
         except SyncError as exc:
             return _error(exc)
-        found = await run_in_threadpool(locked, replica.origin_versions)
+        found = await call(replica.origin_versions)
         assert isinstance(found, dict)
         return Response(encode_versions(found), media_type=MSGPACK_TYPE)
 
@@ -91,7 +109,7 @@ def sync_routes(
             wanted = decode_versions(await authenticated_body(request))
         except SyncError as exc:
             return _error(exc)
-        rows = await run_in_threadpool(locked, lambda: replica.changes_missing(wanted))
+        rows = await call(lambda: replica.changes_missing(wanted))
         assert isinstance(rows, list)
         chunks = encode_changeset(rows, secret=secret, sender=replica.site_id)
 
@@ -105,11 +123,11 @@ def sync_routes(
         try:
             body = await authenticated_body(request)
             changeset = await run_in_threadpool(decode_changeset, body, secret=secret)
-            result = await run_in_threadpool(
-                locked, lambda: replica.apply_changes(changeset.changes)
-            )
+            result = await call(lambda: replica.apply_changes(changeset.changes))
         except SyncError as exc:
             return _error(exc)
+        if on_applied is not None:
+            on_applied(changeset.changes)
         db_version = getattr(result, "db_version", 0)
         return Response(msgspec.msgpack.encode({"db_version": db_version}), media_type=MSGPACK_TYPE)
 

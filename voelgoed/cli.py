@@ -30,6 +30,8 @@ def _gate_serve(args: argparse.Namespace) -> int:
         port=args.port,
         event_package=args.event_package,
         trust_loopback=not args.require_sign_in,
+        venue_secret=_venue_secret(args.venue_secret_file),
+        peers=tuple(args.peer),
     )
     tls = _tls_files(args)
     app = create_app(settings)
@@ -50,6 +52,18 @@ def _gate_serve(args: argparse.Namespace) -> int:
         ssl_keyfile=None if tls is None else str(tls.key),
     )
     return 0
+
+
+def _venue_secret(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        secret = path.read_bytes().strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read the venue secret {path}: {exc.strerror}") from None
+    if len(secret) < 16:
+        raise ValueError(f"the venue secret in {path} is too short (at least 16 bytes)")
+    return secret
 
 
 def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
@@ -189,6 +203,17 @@ def _add_serve_command(gate_commands: argparse._SubParsersAction[argparse.Argume
     )
     serve.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
+    serve.add_argument(
+        "--venue-secret-file",
+        type=Path,
+        help="replicate with the venue's other gates, authenticated with this shared secret",
+    )
+    serve.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        help="URL of another gate of the venue to replicate with (repeatable)",
+    )
     serve.set_defaults(run=_gate_serve)
 
 

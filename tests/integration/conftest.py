@@ -106,9 +106,10 @@ def start_gate(tmp_path: Path, demo: DemoFixture) -> Iterator[GateFactory]:
         data_dir: Path | None = None,
         package: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        port: int | None = None,
     ) -> Gate:
         data = data_dir or tmp_path / name
-        port = free_port()
+        port = port or free_port()
         args = [
             "gate",
             "serve",

@@ -1,0 +1,194 @@
+"""A gate among the venue's gates: its replica replicated with theirs through sync/.
+
+Each recorded scan is pushed to every peer at once (push on commit), and every peer is
+pulled periodically (anti-entropy) and as soon as it is added, so a gate that was cut off
+catches up by itself. Replica calls run on the event loop's thread, where the gate's
+connection lives, and what a merge brings in is folded into the scan path's in-memory
+state: the `ScanIndex` (scans, annulments), the `TicketBook` (revocations, blocks) and the
+hybrid clock (every merged stamp).
+
+Requests between gates are signed with the venue secret; a gate without it can neither
+pull nor push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+import httpx
+from starlette.routing import BaseRoute
+
+from gate_node import replica
+from gate_node.scanning import ScanService
+from sync.changes import Change
+from sync.client import AsyncSyncClient
+from sync.errors import SyncError
+from sync.pk_codec import unpack_pk
+from sync.replica import Replica
+from sync.transport import sync_routes
+
+log = logging.getLogger(__name__)
+
+# Staff stay per gate for now: PIN hashes are salted per replica (see notes in docs).
+REPLICATED_TABLES: Final = ("scans", "annulments", "audit_log", "revocations", "blocks")
+SYNC_PREFIX: Final = "/sync"
+
+
+def attach(conn: sqlite3.Connection, *, venue: bool) -> Replica | None:
+    """Attach sync/ to the gate's connection before anything writes: when the gate joins a
+    venue, or when its replica was replicated before (its triggers need the engine)."""
+    replicated = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_tables'"
+    ).fetchone()
+    if not venue and replicated is None:
+        return None
+    return Replica(conn, site_id=bytes.fromhex(replica.site_id(conn)))
+
+
+async def on_this_thread(fn: Callable[[], Any]) -> Any:
+    """Run a replica call right here: the gate's connection belongs to the loop's thread."""
+    return fn()
+
+
+class Venue:
+    """Replication of one gate's replica with its peers."""
+
+    def __init__(
+        self,
+        service: ScanService,
+        replica: Replica,
+        *,
+        secret: bytes,
+        peers: Iterable[str] = (),
+        pull_interval_s: float = 2.0,
+    ) -> None:
+        if not secret:
+            raise ValueError("a venue secret is needed to replicate")
+        self.service = service
+        self.secret = secret
+        self.pull_interval_s = pull_interval_s
+        self.replica = replica
+        for table in REPLICATED_TABLES:
+            self.replica.make_replicated(table)
+        self.clients: dict[str, AsyncSyncClient] = {}
+        self._http: dict[str, httpx.AsyncClient] = {}
+        self._initial_peers = list(peers)
+        self._push_wanted = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        service.on_recorded = self._push_wanted.set
+
+    def routes(self) -> list[BaseRoute]:
+        """The sync routes, to be mounted by the gate's app."""
+        return sync_routes(
+            self.replica,
+            secret=self.secret,
+            prefix=SYNC_PREFIX,
+            run=on_this_thread,
+            on_applied=self.absorb,
+        )
+
+    def absorb(self, changes: list[Change]) -> None:
+        """Fold merged change rows into the scan path's in-memory state."""
+        touched: dict[str, set[str]] = {}
+        for change in changes:
+            key = unpack_pk(change.pk)
+            if len(key) == 1 and isinstance(key[0], str):
+                touched.setdefault(change.table, set()).add(key[0])
+        service = self.service
+        scan_ids = sorted(touched.get("scans", ()))
+        newest = 0
+        for row in replica.scans_for_index(service.conn, scan_ids):
+            service.index.add(*row)
+            newest = max(newest, row[7] or 0)
+        if newest:
+            service.hlc.observe(newest, int(time.time() * 1000))
+        for scan_id in touched.get("annulments", ()):
+            service.index.annul(scan_id)
+        if touched.keys() & {"revocations", "blocks"}:
+            service.book.refresh(service.conn)
+        if scan_ids:
+            service.feed.publish("replicated", {"scans": len(scan_ids)})
+
+    def add_peer(self, url: str) -> None:
+        """Replicate with the gate at `url` from now on (pulling from it at once)."""
+        if url in self.clients:
+            return
+        http = httpx.AsyncClient(base_url=url, timeout=5.0)
+        self._http[url] = http
+        self.clients[url] = AsyncSyncClient(
+            self.replica, http, secret=self.secret, run=on_this_thread, prefix=SYNC_PREFIX
+        )
+        self._spawn(self._pull(url))
+        self._push_wanted.set()
+
+    async def remove_peer(self, url: str) -> None:
+        """Stop replicating with `url` (it went away)."""
+        self.clients.pop(url, None)
+        http = self._http.pop(url, None)
+        if http is not None:
+            await http.aclose()
+
+    async def start(self) -> None:
+        """Start pushing and pulling (call from the app's lifespan)."""
+        for url in self._initial_peers:
+            self.add_peer(url)
+        self._spawn(self._push_loop())
+        self._spawn(self._pull_loop())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for url in list(self.clients):
+            await self.remove_peer(url)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.append(task)
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+
+    async def _push_loop(self) -> None:
+        # Scans arriving while a push is under way are sent by the next one: pushes never
+        # queue up behind each other, and no scan waits for the network.
+        while True:
+            await self._push_wanted.wait()
+            self._push_wanted.clear()
+            await asyncio.gather(*(self._push(url) for url in list(self.clients)))
+
+    async def _push(self, url: str) -> None:
+        client = self.clients.get(url)
+        if client is None:
+            return
+        try:
+            await client.push()
+        except (httpx.HTTPError, SyncError) as exc:
+            log.warning("push to %s failed: %s", url, exc)
+
+    async def _pull_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.pull_interval_s)
+            await asyncio.gather(*(self._pull(url) for url in list(self.clients)))
+
+    async def _pull(self, url: str) -> None:
+        client = self.clients.get(url)
+        if client is None:
+            return
+        try:
+            _, changes = await client.pull()
+        except (httpx.HTTPError, SyncError) as exc:
+            log.info("pull from %s failed: %s", url, exc)
+            return
+        if changes:
+            self.absorb(changes)
