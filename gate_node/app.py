@@ -23,6 +23,7 @@ from gate_node.access import Access
 from gate_node.dashboard_route import dashboard_route
 from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
+from gate_node.discovery import Advert, Discovery
 from gate_node.errors import GateError
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
 from gate_node.live import LiveFeed
@@ -93,6 +94,26 @@ async def live_stream(
             yield b"event: " + event.kind.encode() + b"\ndata: " + encode_json(event.data) + b"\n\n"
 
 
+def _discovery(settings: GateSettings, service: ScanService) -> Discovery | None:
+    """The gate's mDNS presence, when it has interfaces for it and an event to announce."""
+    if not settings.mdns_interfaces or service.event is None:
+        return None
+    advert = Advert(
+        venue=settings.venue_name,
+        event=str(service.event.event_id),
+        site_id=service.site,
+        gate=settings.gate_name,
+        tls=settings.tls,
+    )
+    return Discovery(
+        advert,
+        port=settings.port,
+        interfaces=settings.mdns_interfaces,
+        on_peer_up=lambda peer: None,  # the venue takes these over
+        on_peer_down=lambda peer: None,
+    )
+
+
 def create_app(settings: GateSettings) -> Starlette:
     """The gate node service: scan API and status over the event replica in `data_dir`."""
     conn = replica.open_replica(settings.data_dir)
@@ -103,7 +124,13 @@ def create_app(settings: GateSettings) -> Starlette:
     peering = (
         None
         if settings.venue_secret is None or sync_replica is None
-        else venue.Venue(service, sync_replica, secret=settings.venue_secret, peers=settings.peers)
+        else venue.Venue(
+            service,
+            sync_replica,
+            secret=settings.venue_secret,
+            peers=settings.peers,
+            discovery=_discovery(settings, service),
+        )
     )
     access = Access(
         trust_loopback=settings.trust_loopback,

@@ -39,6 +39,7 @@ class Advert:
     site_id: str  # hex of the replica's 16-byte site id
     gate: str
     protocol: str = PROTOCOL_VERSION
+    tls: bool = False
 
     def properties(self) -> dict[str, str]:
         return {
@@ -47,6 +48,7 @@ class Advert:
             "site": self.site_id,
             "gate": self.gate,
             "proto": self.protocol,
+            "tls": "1" if self.tls else "0",
         }
 
 
@@ -62,7 +64,8 @@ class Peer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.advert.tls else "http"
+        return f"{scheme}://{host}:{self.port}"
 
 
 def parse_advert(properties: Mapping[bytes, bytes | None]) -> Advert | None:
@@ -79,7 +82,14 @@ def parse_advert(properties: Mapping[bytes, bytes | None]) -> Advert | None:
     required = ("venue", "event", "gate", "proto")
     if not all(fields.get(k) for k in required):
         return None
-    return Advert(fields["venue"], fields["event"], site, fields["gate"], fields["proto"])
+    return Advert(
+        fields["venue"],
+        fields["event"],
+        site,
+        fields["gate"],
+        fields["proto"],
+        tls=fields.get("tls") == "1",
+    )
 
 
 def is_compatible(mine: Advert, theirs: Advert) -> bool:

@@ -21,3 +21,8 @@ class GateSettings:
     # Replication with the venue's other gates (none without a secret).
     venue_secret: bytes | None = None
     peers: tuple[str, ...] = ()
+    venue_name: str = "venue"
+    # Addresses to run mDNS on (loopback for a one-machine venue, the LAN's on a Pi); none:
+    # peers come from `peers` only.
+    mdns_interfaces: tuple[str, ...] = ()
+    tls: bool = False

@@ -25,6 +25,7 @@ import httpx
 from starlette.routing import BaseRoute
 
 from gate_node import replica
+from gate_node.discovery import Discovery
 from gate_node.scanning import ScanService
 from sync.changes import Change
 from sync.client import AsyncSyncClient
@@ -67,6 +68,7 @@ class Venue:
         secret: bytes,
         peers: Iterable[str] = (),
         pull_interval_s: float = 2.0,
+        discovery: Discovery | None = None,
     ) -> None:
         if not secret:
             raise ValueError("a venue secret is needed to replicate")
@@ -79,6 +81,10 @@ class Venue:
         self.clients: dict[str, AsyncSyncClient] = {}
         self._http: dict[str, httpx.AsyncClient] = {}
         self._initial_peers = list(peers)
+        self.discovery = discovery
+        if discovery is not None:
+            discovery.on_peer_up = lambda peer: self.add_peer(peer.url)
+            discovery.on_peer_down = lambda peer: self._spawn(self.remove_peer(peer.url))
         self._push_wanted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         service.on_recorded = self._push_wanted.set
@@ -119,7 +125,9 @@ class Venue:
         """Replicate with the gate at `url` from now on (pulling from it at once)."""
         if url in self.clients:
             return
-        http = httpx.AsyncClient(base_url=url, timeout=5.0)
+        # Gates serving HTTPS use self-signed certificates no peer can verify; requests and
+        # changesets are authenticated by the venue secret's HMAC whatever the transport.
+        http = httpx.AsyncClient(base_url=url, timeout=5.0, verify=False)  # noqa: S501
         self._http[url] = http
         self.clients[url] = AsyncSyncClient(
             self.replica, http, secret=self.secret, run=on_this_thread, prefix=SYNC_PREFIX
@@ -138,10 +146,14 @@ class Venue:
         """Start pushing and pulling (call from the app's lifespan)."""
         for url in self._initial_peers:
             self.add_peer(url)
+        if self.discovery is not None:
+            await self.discovery.start()
         self._spawn(self._push_loop())
         self._spawn(self._pull_loop())
 
     async def stop(self) -> None:
+        if self.discovery is not None:
+            await self.discovery.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -32,6 +32,9 @@ def _gate_serve(args: argparse.Namespace) -> int:
         trust_loopback=not args.require_sign_in,
         venue_secret=_venue_secret(args.venue_secret_file),
         peers=tuple(args.peer),
+        venue_name=args.venue,
+        mdns_interfaces=tuple(args.mdns_interface),
+        tls=bool(args.tls or args.tls_cert),
     )
     tls = _tls_files(args)
     app = create_app(settings)
@@ -213,6 +216,14 @@ def _add_serve_command(gate_commands: argparse._SubParsersAction[argparse.Argume
         action="append",
         default=[],
         help="URL of another gate of the venue to replicate with (repeatable)",
+    )
+    serve.add_argument("--venue", default="venue", help="the venue's name, as gates announce it")
+    serve.add_argument(
+        "--mdns-interface",
+        action="append",
+        default=[],
+        help="find the venue's other gates by mDNS on this address (repeatable; 127.0.0.1 for"
+        " gates on one machine, the LAN address on a Pi)",
     )
     serve.set_defaults(run=_gate_serve)
 

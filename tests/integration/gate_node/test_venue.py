@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -11,12 +12,16 @@ from tests.integration.conftest import DemoFixture, Gate, GateFactory
 from voelgoed.processes import free_port
 
 
-def wait_for(condition: object, timeout: float = 10.0) -> float:
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> float:
     started = time.monotonic()
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() - started < timeout, "timed out"
         time.sleep(0.02)
     return time.monotonic() - started
+
+
+def inside_count_is(gate: Gate, n: int) -> Callable[[], bool]:
+    return lambda: gate.status()["inside"] == n
 
 
 def pair(
@@ -62,3 +67,69 @@ def test_a_gate_without_the_venue_secret_can_neither_pull_nor_push(
         for route in ("versions", "pull", "push"):
             response = stranger.post(f"/sync/{route}", content=b"")
             assert response.status_code == 401, route
+
+
+def venue_args(tmp_path: Path, *extra: str) -> tuple[str, ...]:
+    secret_file = tmp_path / "venue.secret"
+    if not secret_file.exists():
+        secret_file.write_bytes(b"venue-secret-0123456789")
+    return ("--venue-secret-file", str(secret_file), "--venue", "voelhuis", *extra)
+
+
+MDNS = ("--mdns-interface", "127.0.0.1")
+
+
+def test_three_gates_find_each_other_by_mdns_and_refuse_a_ticket_admitted_elsewhere(
+    start_gate: GateFactory, demo: DemoFixture, tmp_path: Path
+) -> None:
+    gates = [
+        start_gate(name, extra_args=venue_args(tmp_path, *MDNS))
+        for name in ("north", "south", "east")
+    ]
+    ticket = demo.take()
+    assert gates[0].scan(ticket.qr)["status"] == "ok"
+    for other in gates[1:]:
+        # Discovery takes a moment after start: the admission reaches late finders by pull.
+        wait_for(inside_count_is(other, 1), timeout=15)
+        answer = other.scan(ticket.qr)
+        assert answer["reason"] == "already_scanned"
+        assert answer["first_admitted"]["gate"] == "north"  # type: ignore[index]
+
+
+def test_a_gate_that_was_down_catches_up_when_it_returns(
+    start_gate: GateFactory, demo: DemoFixture, tmp_path: Path
+) -> None:
+    north, south = pair(start_gate, tmp_path)
+    south.process.kill()
+    tickets = [demo.take() for _ in range(5)]
+    for t in tickets:
+        assert north.scan(t.qr)["status"] == "ok"  # the other gate's absence stops nothing
+    south.restart()
+    wait_for(lambda: south.status()["inside"] == 5)
+    assert south.scan(tickets[0].qr)["reason"] == "already_scanned"
+
+
+def test_after_a_partition_every_gate_derives_the_same_double_admission(
+    start_gate: GateFactory, demo: DemoFixture, tmp_path: Path
+) -> None:
+    # Cut off: each gate knows no peer, so both admit the same ticket.
+    north = start_gate("north", extra_args=venue_args(tmp_path))
+    south = start_gate("south", extra_args=venue_args(tmp_path))
+    ticket = demo.take()
+    assert north.scan(ticket.qr)["status"] == "ok"
+    assert south.scan(ticket.qr)["status"] == "ok"
+    assert north.client.get("/api/v1/alerts").json() == {"double_admissions": []}
+
+    # The partition heals: both come back able to reach each other.
+    ports = north.process.port, south.process.port
+    for gate, other_port in ((north, ports[1]), (south, ports[0])):
+        gate.process.stop()
+        gate.process.argv += ["--peer", f"http://127.0.0.1:{other_port}"]
+        gate.restart()
+    wait_for(lambda: north.status()["double_admissions"] == 1)
+    wait_for(lambda: south.status()["double_admissions"] == 1)
+    verdicts = [g.client.get("/api/v1/alerts").json()["double_admissions"] for g in (north, south)]
+    assert verdicts[0] == verdicts[1]
+    [verdict] = verdicts[0]
+    assert verdict["ticket_id"] == str(ticket.ticket_id)
+    assert {verdict["stands"]["gate"], verdict["double"]["gate"]} == {"north", "south"}
