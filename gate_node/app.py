@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -25,9 +26,10 @@ from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
 from gate_node.discovery import Advert, Discovery
 from gate_node.errors import GateError
+from gate_node.hlc import MAX_SKEW_MS, clock_suspect
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
 from gate_node.live import LiveFeed
-from gate_node.scanning import ScanService
+from gate_node.scanning import ScanService, utc_now
 from gate_node.settings import GateSettings
 from gate_node.staff_routes import staff_routes
 from gate_node.timestamps import format_time
@@ -53,6 +55,17 @@ class StatusAnswer(msgspec.Struct):
     inside: int
     scans: replica.ScanTotals
     double_admissions: int
+    clock_ms: int
+    clock_suspect: bool
+    peers: list[PeerView]
+
+
+class PeerView(msgspec.Struct):
+    url: str
+    gate: str | None
+    reachable: bool
+    skew_ms: int | None
+    error: str | None
 
 
 class PassageView(msgspec.Struct):
@@ -68,8 +81,15 @@ class DoubleAdmissionView(msgspec.Struct):
     double: PassageView
 
 
+class ClockSkewView(msgspec.Struct):
+    url: str
+    gate: str | None
+    skew_ms: int
+
+
 class AlertsAnswer(msgspec.Struct):
     double_admissions: list[DoubleAdmissionView]
+    clock_skew: list[ClockSkewView]
 
 
 def _passage(passage: Passage) -> PassageView:
@@ -120,7 +140,8 @@ def create_app(settings: GateSettings) -> Starlette:
     sync_replica = venue.attach(conn, venue=settings.venue_secret is not None)
     if settings.event_package is not None:
         replica.load_package(conn, read_package(settings.event_package))
-    service = ScanService(conn, settings.gate_name)
+    offset = dt.timedelta(seconds=settings.clock_offset_s)
+    service = ScanService(conn, settings.gate_name, clock=lambda: utc_now() + offset)
     peering = (
         None
         if settings.venue_secret is None or sync_replica is None
@@ -151,7 +172,16 @@ def create_app(settings: GateSettings) -> Starlette:
         )
         return json_response(answer)
 
+    def peer_views() -> list[PeerView]:
+        if peering is None:
+            return []
+        return [
+            PeerView(url, s.gate, s.reachable, s.skew_ms, s.error)
+            for url, s in sorted(peering.peer_states.items())
+        ]
+
     async def status(request: Request) -> Response:
+        peers = peer_views()
         return json_response(
             StatusAnswer(
                 gate=settings.gate_name,
@@ -160,6 +190,9 @@ def create_app(settings: GateSettings) -> Starlette:
                 inside=replica.inside_count(conn),
                 scans=replica.scan_totals(conn),
                 double_admissions=len(service.double_admissions()),
+                clock_ms=int(service.clock().timestamp() * 1000),
+                clock_suspect=clock_suspect([p.skew_ms for p in peers if p.skew_ms is not None]),
+                peers=peers,
             )
         )
 
@@ -169,7 +202,12 @@ def create_app(settings: GateSettings) -> Starlette:
                 [
                     DoubleAdmissionView(d.ticket_id, _passage(d.stands), _passage(d.double))
                     for d in service.double_admissions()
-                ]
+                ],
+                [
+                    ClockSkewView(p.url, p.gate, p.skew_ms)
+                    for p in peer_views()
+                    if p.skew_ms is not None and abs(p.skew_ms) > MAX_SKEW_MS
+                ],
             )
         )
 

@@ -60,3 +60,14 @@ class HybridClock:
 def skew_ms(remote_wall_ms: int, local_wall_ms: int) -> int:
     """How far a peer's wall clock is ahead (positive) or behind ours, in ms."""
     return remote_wall_ms - local_wall_ms
+
+
+# Gates whose wall clocks differ by more than this are flagged: scan times shown to staff
+# and managers would mislead, though the order of scans (by stamp) stays right.
+MAX_SKEW_MS: Final = 5_000
+
+
+def clock_suspect(peer_skews_ms: list[int], max_skew_ms: int = MAX_SKEW_MS) -> bool:
+    """Whether this gate's own clock is the odd one out: most peers are far from it."""
+    far = sum(1 for skew in peer_skews_ms if abs(skew) > max_skew_ms)
+    return bool(peer_skews_ms) and far * 2 > len(peer_skews_ms)

@@ -26,3 +26,6 @@ class GateSettings:
     # peers come from `peers` only.
     mdns_interfaces: tuple[str, ...] = ()
     tls: bool = False
+    # Added to the machine's wall clock: a diagnostic aid (and how tests give one gate a
+    # wrong clock); VOELGOED_CLOCK_OFFSET_S sets it for `voelgoed gate serve`.
+    clock_offset_s: float = 0.0

@@ -17,8 +17,8 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
@@ -52,6 +52,18 @@ def attach(conn: sqlite3.Connection, *, venue: bool) -> Replica | None:
     return Replica(conn, site_id=bytes.fromhex(replica.site_id(conn)))
 
 
+@dataclass
+class PeerState:
+    """What this gate last learnt of a peer: its name, reachability, clock skew."""
+
+    gate: str | None = None
+    reachable: bool = False
+    error: str | None = None
+    skew_ms: int | None = None
+    last_seen_ms: int | None = None
+    last_pull_ms: int | None = None
+
+
 async def on_this_thread(fn: Callable[[], Any]) -> Any:
     """Run a replica call right here: the gate's connection belongs to the loop's thread."""
     return fn()
@@ -79,6 +91,7 @@ class Venue:
         for table in REPLICATED_TABLES:
             self.replica.make_replicated(table)
         self.clients: dict[str, AsyncSyncClient] = {}
+        self.peer_states: dict[str, PeerState] = {}
         self._http: dict[str, httpx.AsyncClient] = {}
         self._initial_peers = list(peers)
         self.discovery = discovery
@@ -113,13 +126,17 @@ class Venue:
             service.index.add(*row)
             newest = max(newest, row[7] or 0)
         if newest:
-            service.hlc.observe(newest, int(time.time() * 1000))
+            service.hlc.observe(newest, self._now_ms())
         for scan_id in touched.get("annulments", ()):
             service.index.annul(scan_id)
         if touched.keys() & {"revocations", "blocks"}:
             service.book.refresh(service.conn)
         if scan_ids:
             service.feed.publish("replicated", {"scans": len(scan_ids)})
+
+    def _now_ms(self) -> int:
+        # The gate's own clock (the one its scans are stamped with), not the machine's.
+        return int(self.service.clock().timestamp() * 1000)
 
     def add_peer(self, url: str) -> None:
         """Replicate with the gate at `url` from now on (pulling from it at once)."""
@@ -138,6 +155,7 @@ class Venue:
     async def remove_peer(self, url: str) -> None:
         """Stop replicating with `url` (it went away)."""
         self.clients.pop(url, None)
+        self.peer_states.pop(url, None)
         http = self._http.pop(url, None)
         if http is not None:
             await http.aclose()
@@ -191,16 +209,46 @@ class Venue:
     async def _pull_loop(self) -> None:
         while True:
             await asyncio.sleep(self.pull_interval_s)
-            await asyncio.gather(*(self._pull(url) for url in list(self.clients)))
+            urls = list(self.clients)
+            await asyncio.gather(*(self._pull(url) for url in urls))
+            await asyncio.gather(*(self._check_peer(url) for url in urls))
+
+    async def _check_peer(self, url: str) -> None:
+        """Ask a peer for its name and wall clock: the skew, halfway through the round trip."""
+        http = self._http.get(url)
+        if http is None:
+            return
+        state = self.peer_states.setdefault(url, PeerState())
+        sent = self._now_ms()
+        try:
+            response = await http.get("/api/v1/status")
+            body = response.json()
+            clock_ms, gate = int(body["clock_ms"]), str(body["gate"])
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            state.reachable = False
+            state.error = str(exc) or type(exc).__name__
+            return
+        received = self._now_ms()
+        state.gate = gate
+        state.skew_ms = round(clock_ms - (sent + received) / 2)
+        state.reachable = True
+        state.error = None
+        state.last_seen_ms = int(received)
 
     async def _pull(self, url: str) -> None:
         client = self.clients.get(url)
         if client is None:
             return
+        state = self.peer_states.setdefault(url, PeerState())
         try:
             _, changes = await client.pull()
         except (httpx.HTTPError, SyncError) as exc:
             log.info("pull from %s failed: %s", url, exc)
+            state.reachable = False
+            state.error = str(exc) or type(exc).__name__
             return
+        state.reachable = True
+        state.error = None
+        state.last_pull_ms = self._now_ms()
         if changes:
             self.absorb(changes)

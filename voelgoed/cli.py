@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,7 @@ def _gate_serve(args: argparse.Namespace) -> int:
         venue_name=args.venue,
         mdns_interfaces=tuple(args.mdns_interface),
         tls=bool(args.tls or args.tls_cert),
+        clock_offset_s=float(os.environ.get("VOELGOED_CLOCK_OFFSET_S", "0")),
     )
     tls = _tls_files(args)
     app = create_app(settings)

@@ -107,6 +107,7 @@ def start_gate(tmp_path: Path, demo: DemoFixture) -> Iterator[GateFactory]:
         package: Path | None = None,
         extra_args: tuple[str, ...] = (),
         port: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> Gate:
         data = data_dir or tmp_path / name
         port = port or free_port()
@@ -124,7 +125,7 @@ def start_gate(tmp_path: Path, demo: DemoFixture) -> Iterator[GateFactory]:
         ]
         args += ["--event-package", str(package or demo.package_path), *extra_args]
         process = ServerProcess(
-            voelgoed_command(*args), port, log_path=tmp_path / f"{name}.log"
+            voelgoed_command(*args), port, log_path=tmp_path / f"{name}.log", env=env
         ).start()
         gate = Gate(process, data, httpx.Client(base_url=process.url, timeout=10))
         gates.append(gate)
