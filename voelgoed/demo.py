@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
+import signal
+import socket
+import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import segno
-import uvicorn
 
 from contract.event_package import read_package
 from gate_node import replica, staff_store
-from gate_node.app import create_app
-from gate_node.settings import GateSettings
 from voelgoed.demo_event import (
     DemoTicket,
     build_demo_event,
@@ -23,6 +25,7 @@ from voelgoed.demo_event import (
     tickets_csv_path,
     write_demo_event,
 )
+from voelgoed.processes import ServerProcess, free_port, voelgoed_command
 
 PACKAGE_NAME = "demo-event.vgpkg"
 
@@ -105,43 +108,98 @@ def ensure_demo_staff(gate_data: Path) -> tuple[tuple[str, str, str], ...]:
     return DEMO_STAFF
 
 
+GATES = ("gate-1", "gate-2", "gate-3")
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def venue_secret(data_dir: Path) -> Path:
+    """The demo venue's shared secret, made once."""
+    path = data_dir / "venue.secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path
+
+
 def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
-    """Prepare the demo, print how to use it, and serve the gate until Ctrl-C."""
+    """Prepare the demo, start three gates that find each other by mDNS on loopback and
+    replicate, print how to use them, and run until Ctrl-C."""
     package_path, samples = prepare(data_dir, tickets)
-    settings = GateSettings(
-        data_dir=data_dir / "gate-1",
-        gate_name="gate-1",
-        host=host,
-        port=port,
-        event_package=package_path,
-    )
-    staff = ensure_demo_staff(settings.data_dir)
-    app = create_app(settings)
-    url = f"http://{host}:{port}"
-    print(f"\nVoelgoed demo: gate-1 at {url}")
-    print(f"  kiosk      {url}/kiosk       (type or wedge-scan a code, then Enter)")
-    print(f"  handheld   {url}/handheld    (phone page; sign in with a PIN below)")
-    print(f"  dashboard  {url}/dashboard")
-    print(f"  status     {url}/api/v1/status")
-    print("Staff PINs: " + ", ".join(f"{name} ({role}) {pin}" for name, role, pin in staff))
-    print(f"Event package {package_path}; all tickets in {tickets_csv_path(package_path)}")
-    print(f"QR images of these codes in {data_dir / 'qr'}/\n")
-    for sample in samples:
-        print(f"  {sample.label}  ->  expect {sample.expect}\n    {sample.code}")
-    body = json.dumps({"code": samples[0].code})
-    print(
-        f"\nScan one:\n  curl -s -X POST {url}/api/v1/scan -H 'content-type: application/json'"
-        f" -d '{body}'"
-    )
-    print(f'Exit scan: add "direction": "out". Start afresh: rm -rf {data_dir}\n')
-    print("Ctrl-C stops the gate.", flush=True)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level="warning",
-    )
-    return 0
+    secret = venue_secret(data_dir)
+    ports = [port]
+    for i in range(1, len(GATES)):
+        ports.append(port + i if _port_free(host, port + i) else free_port(host))
+    staff = DEMO_STAFF
+    gates: list[ServerProcess] = []
+    # A service manager's SIGTERM stops the gates as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        for name, gate_port in zip(GATES, ports, strict=True):
+            ensure_demo_staff(data_dir / name)
+            argv = voelgoed_command(
+                "gate",
+                "serve",
+                "--data",
+                str(data_dir / name),
+                "--event-package",
+                str(package_path),
+                "--host",
+                host,
+                "--port",
+                str(gate_port),
+                "--gate-name",
+                name,
+                "--venue",
+                "demo-venue",
+                "--venue-secret-file",
+                str(secret),
+                # mDNS stays on loopback in the demo: never on this machine's own network.
+                "--mdns-interface",
+                "127.0.0.1",
+                "--log-level",
+                "warning",
+            )
+            gates.append(
+                ServerProcess(argv, gate_port, host=host, log_path=data_dir / f"{name}.log")
+            )
+            gates[-1].start()
+        url = f"http://{host}:{port}"
+        print(f"\nVoelgoed demo: three gates of one venue, replicating; gate-1 at {url}")
+        for name, gate in zip(GATES, gates, strict=True):
+            print(
+                f"  {name}  kiosk {gate.url}/kiosk   handheld {gate.url}/handheld"
+                f"   dashboard {gate.url}/dashboard"
+            )
+        print(
+            "Staff PINs (on every gate): "
+            + ", ".join(f"{name} ({role}) {pin}" for name, role, pin in staff)
+        )
+        print(f"Event package {package_path}; all tickets in {tickets_csv_path(package_path)}")
+        print(f"QR images of these codes in {data_dir / 'qr'}/\n")
+        for sample in samples:
+            print(f"  {sample.label}  ->  expect {sample.expect}\n    {sample.code}")
+        body = json.dumps({"code": samples[0].code})
+        print(
+            f"\nScan one:\n  curl -s -X POST {url}/api/v1/scan -H 'content-type: application/json'"
+            f" -d '{body}'"
+        )
+        print("Then the same code at gate-2 or gate-3: already scanned, naming gate-1.")
+        print(f'Exit scan: add "direction": "out". Start afresh: rm -rf {data_dir}\n')
+        print("Ctrl-C stops the gates.", flush=True)
+        while all(g.process is not None and g.process.poll() is None for g in gates):
+            time.sleep(0.5)
+        print("a gate stopped; see its log in " + str(data_dir), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for gate in gates:
+            gate.stop()

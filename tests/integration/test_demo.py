@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import httpx
@@ -12,7 +14,9 @@ from voelgoed.demo import PACKAGE_NAME, prepare
 from voelgoed.processes import ServerProcess, free_port, voelgoed_command
 
 
-def test_demo_serves_a_gate_and_its_sample_codes_get_the_promised_answers(tmp_path: Path) -> None:
+def test_demo_serves_three_gates_and_its_sample_codes_get_the_promised_answers(
+    tmp_path: Path,
+) -> None:
     port = free_port()
     log = tmp_path / "demo.log"
     demo = ServerProcess(
@@ -23,7 +27,11 @@ def test_demo_serves_a_gate_and_its_sample_codes_get_the_promised_answers(tmp_pa
     with demo, httpx.Client(base_url=demo.url) as client:
         status = client.get("/api/v1/status").json()
         assert status["event"]["name"] == "Voelgoed Demo Night"
-        output = log.read_text()
+        # gate-1 answers first; the demo prints once all three gates are up.
+        deadline = time.monotonic() + 30
+        while "Ctrl-C stops the gates." not in (output := log.read_text()):
+            assert time.monotonic() < deadline, output
+            time.sleep(0.1)
         assert f"http://127.0.0.1:{port}" in output
         _, samples = prepare(tmp_path, tickets=200)
         for sample in samples:
@@ -31,6 +39,18 @@ def test_demo_serves_a_gate_and_its_sample_codes_get_the_promised_answers(tmp_pa
             answer = client.post("/api/v1/scan", json={"code": sample.code}).json()
             expected = sample.expect.split(",")[0].split(" ")[0]
             assert expected in (answer["status"], answer["reason"]), (sample, answer)
+        # The demo's other gates replicate with gate-1: its admission is refused there.
+        other = re.search(r"gate-2  kiosk (http://\S+)/kiosk", output)
+        assert other is not None, output
+        deadline = time.monotonic() + 15
+        while True:
+            inside = httpx.get(f"{other.group(1)}/api/v1/status").json()["inside"]
+            if inside >= 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        again = httpx.post(f"{other.group(1)}/api/v1/scan", json={"code": samples[0].code})
+        assert again.json()["reason"] == "already_scanned"
+        assert "gate-1" in again.json()["message"]
     assert (tmp_path / PACKAGE_NAME).exists()
 
 
