@@ -44,13 +44,6 @@ class Change(NamedTuple):
 WHERE_SINCE = "c.db_version > ?1 AND c.site_ordinal IS NOT ?2"
 """Rows above db_version ?1 whose site ordinal is not ?2 (NULL excludes none)."""
 
-WHERE_MISSING = (
-    "COALESCE(c.origin_version, c.db_version)"
-    " > COALESCE((SELECT w.version FROM temp.sync_want w WHERE w.site_id = s.site_id), 0)"
-)
-"""Rows newer, at their origin, than what the asking replica has from that origin (the
-versions are in the TEMP table ``sync_want``)."""
-
 
 def changes_select(info: TableInfo, table_index: int, where: str = WHERE_SINCE) -> str:
     """A SELECT of one table's change rows that match ``where``.

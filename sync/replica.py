@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from sync import bulk
 from sync.changes import (
     SITE_ID_LEN,
-    WHERE_MISSING,
     WHERE_SINCE,
     Change,
     changes_select,
@@ -323,16 +322,21 @@ class Replica:
         """
         if not self._tables:
             return []
-        conn = self._conn
-        conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS sync_want (site_id BLOB PRIMARY KEY, version INTEGER)"
-        )
-        conn.execute("DELETE FROM temp.sync_want")
-        conn.executemany(
-            "INSERT INTO temp.sync_want VALUES (?, ?)",
-            [(bytes(s), int(v)) for s, v in versions.items()],
-        )
-        return self._select_changes(WHERE_MISSING, ())
+        # One term per origin this replica knows, each answered by the clock tables'
+        # (site_ordinal, origin version) index: the cost follows what is missing, not the
+        # size of the replica.
+        terms: list[str] = []
+        params: list[object] = []
+        sites = self._conn.execute("SELECT ordinal, site_id FROM sync_site_ids").fetchall()
+        for ordinal, site in sites:
+            # Numbered parameters: every table's SELECT in the UNION reads the same ones.
+            n = len(params)
+            terms.append(
+                f"(c.site_ordinal = ?{n + 1}"
+                f" AND COALESCE(c.origin_version, c.db_version) > ?{n + 2})"
+            )
+            params += [ordinal, int(versions.get(bytes(site), 0))]
+        return self._select_changes(" OR ".join(terms), tuple(params))
 
     def compact_tombstones(self, acknowledged: int) -> int:
         """Forget deleted rows whose delete has db_version <= ``acknowledged``; returns how

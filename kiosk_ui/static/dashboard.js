@@ -195,6 +195,7 @@ async function describeEvent() {
 
 const source = subscribeScans(() => refresh(), (state) => { $("live").dataset.state = state; });
 source.addEventListener("annul", () => refresh());
+source.addEventListener("replicated", () => refresh()); // scans that other gates recorded
 source.addEventListener("open", () => refresh()); // catch up on what was missed while away
 setInterval(refresh, POLL_MS);
 describeEvent();
