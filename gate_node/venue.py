@@ -208,10 +208,10 @@ class Venue:
 
     async def _pull_loop(self) -> None:
         while True:
-            # A peer that could not be reached is tried four times as often: when a
+            # A peer that could not be reached is tried eight times as often: when a
             # partition heals, the gates meet within a fraction of a second.
             unreachable = any(not s.reachable for s in self.peer_states.values())
-            await asyncio.sleep(self.pull_interval_s / (4 if unreachable else 1))
+            await asyncio.sleep(self.pull_interval_s / (8 if unreachable else 1))
             urls = list(self.clients)
             await asyncio.gather(*(self._pull(url) for url in urls))
             await asyncio.gather(*(self._check_peer(url) for url in urls))

@@ -24,6 +24,10 @@ def inside_count_is(gate: Gate, n: int) -> Callable[[], bool]:
     return lambda: gate.status()["inside"] == n
 
 
+def double_admissions_are(gate: Gate, n: int) -> Callable[[], bool]:
+    return lambda: gate.status()["double_admissions"] == n
+
+
 def pair(
     start_gate: GateFactory, tmp_path: Path, secret: bytes = b"venue-secret-0123456789"
 ) -> tuple[Gate, Gate]:
@@ -112,24 +116,32 @@ def test_a_gate_that_was_down_catches_up_when_it_returns(
 def test_after_a_partition_every_gate_derives_the_same_double_admission(
     start_gate: GateFactory, demo: DemoFixture, tmp_path: Path
 ) -> None:
-    # Cut off: each gate knows no peer, so both admit the same ticket.
-    north = start_gate("north", extra_args=venue_args(tmp_path))
-    south = start_gate("south", extra_args=venue_args(tmp_path))
+    ports = [free_port() for _ in range(3)]
+    url = {i: f"http://127.0.0.1:{p}" for i, p in enumerate(ports)}
+    # Cut off: north alone, south and east together. Both sides admit the same ticket.
+    sides = {0: [], 1: ["--peer", url[2]], 2: ["--peer", url[1]]}
+    gates = [
+        start_gate(name, port=ports[i], extra_args=venue_args(tmp_path, *sides[i]))
+        for i, name in enumerate(("north", "south", "east"))
+    ]
+    north, south, east = gates
     ticket = demo.take()
     assert north.scan(ticket.qr)["status"] == "ok"
     assert south.scan(ticket.qr)["status"] == "ok"
+    wait_for(inside_count_is(east, 1))
+    assert east.scan(ticket.qr)["reason"] == "already_scanned"  # its side knows it
     assert north.client.get("/api/v1/alerts").json()["double_admissions"] == []
 
-    # The partition heals: both come back able to reach each other.
-    ports = north.process.port, south.process.port
-    for gate, other_port in ((north, ports[1]), (south, ports[0])):
+    # The partition heals: every gate comes back able to reach the other two.
+    for i, gate in enumerate(gates):
         gate.process.stop()
-        gate.process.argv += ["--peer", f"http://127.0.0.1:{other_port}"]
+        others = [url[j] for j in range(3) if j != i and url[j] not in sides[i]]
+        gate.process.argv += [a for u in others for a in ("--peer", u)]
         gate.restart()
-    wait_for(lambda: north.status()["double_admissions"] == 1)
-    wait_for(lambda: south.status()["double_admissions"] == 1)
-    verdicts = [g.client.get("/api/v1/alerts").json()["double_admissions"] for g in (north, south)]
-    assert verdicts[0] == verdicts[1]
+    for gate in gates:
+        wait_for(double_admissions_are(gate, 1))
+    verdicts = [g.client.get("/api/v1/alerts").json()["double_admissions"] for g in gates]
+    assert verdicts[0] == verdicts[1] == verdicts[2]
     [verdict] = verdicts[0]
     assert verdict["ticket_id"] == str(ticket.ticket_id)
     assert {verdict["stands"]["gate"], verdict["double"]["gate"]} == {"north", "south"}
