@@ -21,6 +21,7 @@ from contract.event_package import read_package
 from contract.replica_schema import SCHEMA_VERSION
 from gate_node import replica, staff_store, venue
 from gate_node.access import Access
+from gate_node.dashboard import PeerLink
 from gate_node.dashboard_route import dashboard_route
 from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
@@ -172,6 +173,9 @@ def create_app(settings: GateSettings) -> Starlette:
         )
         return json_response(answer)
 
+    def peer_links() -> list[PeerLink]:
+        return [PeerLink(v.gate or v.url, v.reachable, v.skew_ms) for v in peer_views()]
+
     def peer_views() -> list[PeerView]:
         if peering is None:
             return []
@@ -256,7 +260,7 @@ def create_app(settings: GateSettings) -> Starlette:
             Route("/api/v1/alerts", alerts, methods=["GET"]),
             *staff_routes(service, access, settings.max_body_bytes),
             *(peering.routes() if peering is not None else []),
-            dashboard_route(settings),
+            dashboard_route(settings, peer_links=peer_links),
             decode_route(access.scanner),
             *page_routes(),
         ],

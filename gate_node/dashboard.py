@@ -100,6 +100,17 @@ class GatePanelEntry(msgspec.Struct):
     this_gate: bool
     last_scan_at: str | None
     state: Literal["online", "quiet", "unknown"]
+    # How this gate replicates with it: "this gate", "replicating" or "unreachable".
+    sync: str = "this gate"
+    skew_ms: int | None = None
+
+
+class PeerLink(msgspec.Struct):
+    """A peer as this gate's replication sees it (gate_node.venue)."""
+
+    name: str
+    reachable: bool
+    skew_ms: int | None
 
 
 class Totals(msgspec.Struct):
@@ -291,8 +302,10 @@ def build_dashboard(
     this_gate: str,
     inside: int,
     settings: DashboardSettings = DashboardSettings(),
+    peer_links: Sequence[PeerLink] = (),
 ) -> DashboardView:
-    """The dashboard at `now` from the event's per-gate counts and its recent scans."""
+    """The dashboard at `now` from the event's per-gate counts, its recent scans and the
+    state of replication with each peer."""
     gates = gate_stats(counts, recent, now, this_gate, settings.rate_minutes)
     alerts = invalid_bursts(recent, now, settings) + quiet_gates(gates, now, settings.quiet_minutes)
     quiet = {a.gate for a in alerts if a.kind == "gate_quiet"}
@@ -305,14 +318,24 @@ def build_dashboard(
         gates=gates,
         admissions=admissions_by_minute(recent, now, settings.chart_minutes),
         alerts=alerts,
-        # Peers (found by mDNS) come with a later issue; until then only this gate.
         peers=[
             GatePanelEntry(
                 this_gate,
                 True,
                 this.last_scan_at,
                 "quiet" if this_gate in quiet else "online",
-            )
+            ),
+            *(_peer_entry(link, gates, quiet) for link in peer_links),
         ],
         chart_minutes=settings.chart_minutes,
     )
+
+
+def _peer_entry(link: PeerLink, gates: list[GateStats], quiet: set[str]) -> GatePanelEntry:
+    stats = next((g for g in gates if g.gate == link.name), None)
+    last = None if stats is None else stats.last_scan_at
+    state: Literal["online", "quiet", "unknown"] = (
+        "unknown" if stats is None else "quiet" if link.name in quiet else "online"
+    )
+    sync = "replicating" if link.reachable else "unreachable"
+    return GatePanelEntry(link.name, False, last, state, sync, link.skew_ms)

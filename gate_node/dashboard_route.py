@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import anyio.to_thread
@@ -22,6 +23,7 @@ from gate_node.dashboard import (
     DashboardSettings,
     DashboardView,
     GateCount,
+    PeerLink,
     ScanRow,
     build_dashboard,
 )
@@ -62,7 +64,11 @@ def _optional_columns(conn: sqlite3.Connection) -> tuple[str, str, str]:
 
 
 def load_dashboard(
-    db_path: Path, gate_name: str, now: dt.datetime, settings: DashboardSettings
+    db_path: Path,
+    gate_name: str,
+    now: dt.datetime,
+    settings: DashboardSettings,
+    peer_links: Sequence[PeerLink] = (),
 ) -> DashboardView:
     """Read the replica at `db_path` (read-only) and build the dashboard at `now`."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -82,20 +88,27 @@ def load_dashboard(
     finally:
         conn.close()
     return build_dashboard(
-        counts, recent, now=now, this_gate=gate_name, inside=inside, settings=settings
+        counts,
+        recent,
+        now=now,
+        this_gate=gate_name,
+        inside=inside,
+        settings=settings,
+        peer_links=peer_links,
     )
 
 
 def dashboard_route(
     settings: GateSettings,
     dashboard: DashboardSettings = DashboardSettings(),  # noqa: B008
+    peer_links: Callable[[], list[PeerLink]] = list,
 ) -> Route:
     """The route answering the dashboard's JSON for the gate described by `settings`."""
     db_path = settings.data_dir / replica.REPLICA_FILE
 
     async def endpoint(request: Request) -> Response:
         view = await anyio.to_thread.run_sync(
-            load_dashboard, db_path, settings.gate_name, utc_now(), dashboard
+            load_dashboard, db_path, settings.gate_name, utc_now(), dashboard, peer_links()
         )
         return Response(
             _encode(view), media_type="application/json", headers={"cache-control": "no-store"}

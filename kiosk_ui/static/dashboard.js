@@ -73,7 +73,11 @@ function renderPeers(peers) {
       name.textContent = p.name + (p.this_gate ? " (this gate)" : "");
       const state = document.createElement("span");
       state.className = `state-${p.state}`;
-      state.textContent = `${p.state} · last scan ${fmtTime(p.last_scan_at)}`;
+      const skew = p.skew_ms !== null && Math.abs(p.skew_ms) > 5000
+        ? ` · clock ${p.skew_ms > 0 ? "+" : ""}${Math.round(p.skew_ms / 1000)} s` : "";
+      const sync = p.this_gate ? "" : ` · ${p.sync}`;
+      state.textContent = `${p.state} · last scan ${fmtTime(p.last_scan_at)}${sync}${skew}`;
+      if (p.sync === "unreachable") state.className = "state-quiet";
       li.append(name, state);
       return li;
     }),

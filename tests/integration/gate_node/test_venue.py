@@ -172,3 +172,19 @@ def test_a_gate_whose_clock_is_far_off_is_flagged(
     north.scan(ticket.qr)
     wait_for(inside_count_is(late, 1))
     assert late.scan(ticket.qr)["reason"] == "already_scanned"
+
+
+def test_the_dashboard_lists_every_gate_with_its_sync_state(
+    start_gate: GateFactory, demo: DemoFixture, tmp_path: Path
+) -> None:
+    north, south = pair(start_gate, tmp_path)
+    south.scan(demo.take().qr)
+
+    def panel() -> dict[str, object]:
+        peers = north.client.get("/api/v1/dashboard").json()["peers"]
+        return {p["name"]: (p["sync"], p["state"]) for p in peers}
+
+    wait_for(lambda: panel().get("south") == ("replicating", "online"))
+    assert panel()["north"] == ("this gate", "quiet")  # south scans, north has not
+    south.process.kill()
+    wait_for(lambda: panel()["south"][0] == "unreachable")  # type: ignore[index]
