@@ -19,10 +19,13 @@ from itertools import accumulate, repeat
 from operator import itemgetter
 
 from sync.changes import Change
-from sync.schema import SENTINEL, TableInfo, quote_ident
+from sync.schema import SENTINEL, TableInfo, origin_index, quote_ident
 from sync.values import SqlValue
 
 _TABLE_PK = itemgetter(0, 1)
+# From this many change rows of one table, a batch drops the per-origin index (rebuilt
+# by the next per-origin pull).
+_REINDEX_ROWS = 20_000
 
 
 def _origin(change: Change) -> int:
@@ -128,6 +131,10 @@ def apply(
             in_stamps = [stamps[i] for i in picked]
         else:
             in_stamps = stamps
+        # A large batch (a new gate's initial sync) is not indexed row by row: the index
+        # for per-origin pulls is rebuilt, sorted, when the next pull needs it.
+        if len(in_table) >= _REINDEX_ROWS:
+            conn.execute(f"DROP INDEX IF EXISTS {origin_index(info)[0]}")
         conn.executemany(
             f"INSERT INTO {info.clock}"
             " (key, col_name, col_version, db_version, site_ordinal, seq, origin_version)"

@@ -34,6 +34,7 @@ from sync.schema import (
     TableInfo,
     inspect_table,
     metadata_ddl,
+    origin_index,
     quote_ident,
     trigger_ddl,
 )
@@ -322,6 +323,8 @@ class Replica:
         """
         if not self._tables:
             return []
+        for info in self._tables.values():
+            self._conn.execute(origin_index(info)[1])  # after a bulk merge dropped it
         # One term per origin this replica knows, each answered by the clock tables'
         # (site_ordinal, origin version) index: the cost follows what is missing, not the
         # size of the replica.
@@ -330,12 +333,21 @@ class Replica:
         sites = self._conn.execute("SELECT ordinal, site_id FROM sync_site_ids").fetchall()
         for ordinal, site in sites:
             # Numbered parameters: every table's SELECT in the UNION reads the same ones.
-            n = len(params)
-            terms.append(
-                f"(c.site_ordinal = ?{n + 1}"
-                f" AND COALESCE(c.origin_version, c.db_version) > ?{n + 2})"
-            )
-            params += [ordinal, int(versions.get(bytes(site), 0))]
+            # Ordinals are written into the SQL (they are integers from our own table) so
+            # that the planner can match the partial index on merged rows.
+            params.append(int(versions.get(bytes(site), 0)))
+            want = f"?{len(params)}"
+            origin = f"COALESCE(c.origin_version, c.db_version) > {want}"
+            if int(ordinal) == 0:
+                # A row's db_version is never below its origin version, so the db_version
+                # index bounds the local rows.
+                terms.append(f"(c.site_ordinal = 0 AND c.db_version > {want} AND {origin})")
+            else:
+                # "!= 0" spelt out: SQLite uses a partial index only when the query
+                # repeats its WHERE term.
+                terms.append(
+                    f"(c.site_ordinal = {int(ordinal)} AND c.site_ordinal != 0 AND {origin})"
+                )
         return self._select_changes(" OR ".join(terms), tuple(params))
 
     def compact_tombstones(self, acknowledged: int) -> int:
