@@ -30,9 +30,14 @@ from gate_node.dashboard import (
 from gate_node.scanning import utc_now
 from gate_node.settings import GateSettings
 
+# An annulled admission no longer counts anywhere.
 _COUNTS_SQL = (
-    "SELECT coalesce(gate, ''), direction, status, reason, count(*), max(at)"
-    " FROM scans WHERE {live} GROUP BY 1, 2, 3, 4"
+    "SELECT coalesce(gate, ''), direction, status, reason, count(*), max(at) FROM scans"
+    " WHERE id NOT IN (SELECT scan_id FROM annulments) GROUP BY 1, 2, 3, 4"
+)
+_RECENT_SQL = (
+    "SELECT id, coalesce(gate, ''), direction, status, reason, at, device, staff_id FROM scans"
+    " WHERE id >= ? AND at IS NOT NULL AND id NOT IN (SELECT scan_id FROM annulments)"
 )
 _encode = msgspec.json.Encoder().encode
 
@@ -48,21 +53,6 @@ def scan_id_floor(moment: dt.datetime) -> str:
     return f"{digits[:8]}-{digits[8:12]}"
 
 
-def _optional_columns(conn: sqlite3.Connection) -> tuple[str, str, str]:
-    # `device`, `staff_id` and annulments arrive with the staff features; replicas made
-    # before them lack these, and the dashboard must still read them.
-    names = {row[1] for row in conn.execute("PRAGMA table_info(scans)")}
-    annulments = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'annulments'"
-    ).fetchone()
-    return (
-        "device" if "device" in names else "NULL",
-        "staff_id" if "staff_id" in names else "NULL",
-        # An annulled admission no longer counts anywhere.
-        "id NOT IN (SELECT scan_id FROM annulments)" if annulments else "1",
-    )
-
-
 def load_dashboard(
     db_path: Path,
     gate_name: str,
@@ -73,17 +63,9 @@ def load_dashboard(
     """Read the replica at `db_path` (read-only) and build the dashboard at `now`."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        device, staff_id, live = _optional_columns(conn)
-        counts = [GateCount(*row) for row in conn.execute(_COUNTS_SQL.format(live=live))]
+        counts = [GateCount(*row) for row in conn.execute(_COUNTS_SQL)]
         since = now - dt.timedelta(minutes=settings.recent_minutes)
-        recent = [
-            ScanRow(*row)
-            for row in conn.execute(
-                f"SELECT id, coalesce(gate, ''), direction, status, reason, at, {device},"  # noqa: S608 (column names, not input)
-                f" {staff_id} FROM scans WHERE id >= ? AND at IS NOT NULL AND {live}",
-                (scan_id_floor(since),),
-            )
-        ]
+        recent = [ScanRow(*row) for row in conn.execute(_RECENT_SQL, (scan_id_floor(since),))]
         inside = replica.inside_count(conn)
     finally:
         conn.close()
