@@ -13,7 +13,7 @@ import uuid
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import nacl.signing
 
@@ -31,17 +31,7 @@ Reason = Literal[
     "already_scanned",
     "rules",
 ]
-REASONS: tuple[Reason, ...] = (
-    "invalid",
-    "forged",
-    "wrong_event",
-    "revoked",
-    "blocked",
-    "invalid_time",
-    "product",
-    "already_scanned",
-    "rules",
-)
+REASONS: tuple[Reason, ...] = get_args(Reason)
 Direction = Literal["in", "out"]
 Status = Literal["ok", "rejected"]
 

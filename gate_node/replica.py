@@ -259,8 +259,14 @@ def ticket_type_ids(conn: sqlite3.Connection, ticket_ids: list[str]) -> dict[str
 _INDEX_COLUMNS = "id, nonce, ticket_id, direction, gate, status, at, hlc, site"
 
 
-def scans_for_index(conn: sqlite3.Connection, scan_ids: list[str]) -> list[tuple[Any, ...]]:
-    """The `ScanIndex.add` arguments of these scans, in clock order."""
+def scans_for_index(
+    conn: sqlite3.Connection, scan_ids: list[str] | None = None
+) -> list[tuple[Any, ...]]:
+    """The `ScanIndex.add` arguments of these scans (None: every scan), in clock order."""
+    if scan_ids is None:
+        return conn.execute(
+            f"SELECT {_INDEX_COLUMNS} FROM scans ORDER BY hlc, site"  # noqa: S608
+        ).fetchall()
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(scan_ids), 500):  # stay under SQLite's variable limit
         chunk = scan_ids[start : start + 500]

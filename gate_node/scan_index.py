@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from gate_node import replica
 from gate_node.decision import Passage
 from gate_node.timestamps import parse_time
 
@@ -27,10 +28,7 @@ class ScanIndex:
     def build(cls, conn: sqlite3.Connection) -> ScanIndex:
         """Read every scan and annulment once."""
         index = cls()
-        for row in conn.execute(
-            "SELECT id, nonce, ticket_id, direction, gate, status, at, hlc, site FROM scans"
-            " ORDER BY hlc, site"
-        ):
+        for row in replica.scans_for_index(conn):
             index.add(*row)
         for (scan_id,) in conn.execute("SELECT scan_id FROM annulments"):
             index.annul(scan_id)
