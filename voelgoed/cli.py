@@ -16,6 +16,8 @@ from gate_node.errors import GateError
 if TYPE_CHECKING:
     from gate_node.tls import TlsFiles
 from hardware.cli import add_camera_command
+from hub.cli import add_hub_command
+from hub.errors import HubError
 
 
 def _gate_serve(args: argparse.Namespace) -> int:
@@ -262,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     disable.set_defaults(run=_staff_disable)
     add_camera_command(gate_commands)
 
+    add_hub_command(commands)
+
     package = commands.add_parser("event-package", help="create or inspect event packages")
     package_commands = package.add_subparsers(
         dest="package_command", required=True, metavar="COMMAND"
@@ -291,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (ContractError, GateError) as exc:
+    except (ContractError, GateError, HubError) as exc:
         print(f"voelgoed: error [{exc.code}]: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:

@@ -1,0 +1,579 @@
+"""The JSON REST API under /api/v1: every route, declared once (see `hub.api_routing`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from contract.event_package import encode_package
+from hub import schemas as s
+from hub.api_routing import ApiRouter, Call
+from hub.services import accounts, audit, events, keys, packages, tickets, venues
+
+api = ApiRouter()
+route = api.route
+
+
+# Organisation and people
+
+
+@route("GET", "/org", summary="The API key's organisation", tag="org", response=s.OrgOut)
+async def get_org(call: Call) -> Any:
+    return await accounts.get_org(call.principal)
+
+
+@route(
+    "PATCH",
+    "/org",
+    summary="Change name, branding or settings",
+    tag="org",
+    body=s.OrgUpdate,
+    response=s.OrgOut,
+)
+async def update_org(call: Call) -> Any:
+    return await accounts.update_org(call.principal, call.body, call.now)
+
+
+@route("GET", "/members", summary="Members and their roles", tag="org", response=list[s.MemberOut])
+async def list_members(call: Call) -> Any:
+    return await accounts.members(call.principal)
+
+
+@route(
+    "POST",
+    "/members",
+    summary="Add a user (who has signed up) with a role",
+    tag="org",
+    body=s.MemberIn,
+    response=s.MemberOut,
+    status=201,
+)
+async def add_member(call: Call) -> Any:
+    return await accounts.add_member(call.principal, call.body, call.now)
+
+
+@route(
+    "PUT",
+    "/members/{user_id}/role",
+    summary="Change a member's role",
+    tag="org",
+    body=s.RoleChange,
+    response=s.MemberOut,
+)
+async def change_member_role(call: Call) -> Any:
+    return await accounts.change_role(
+        call.principal, call.params["user_id"], call.body.role, call.now
+    )
+
+
+@route("DELETE", "/members/{user_id}", summary="Remove a member", tag="org", status=204)
+async def remove_member(call: Call) -> Any:
+    await accounts.remove_member(call.principal, call.params["user_id"], call.now)
+
+
+@route(
+    "GET", "/api-keys", summary="API keys (without secrets)", tag="org", response=list[s.ApiKeyOut]
+)
+async def list_api_keys(call: Call) -> Any:
+    return await accounts.api_keys(call.principal)
+
+
+@route(
+    "POST",
+    "/api-keys",
+    summary="Create an API key (signed-in admins only)",
+    tag="org",
+    body=s.ApiKeyIn,
+    response=s.ApiKeyCreated,
+    status=201,
+)
+async def create_api_key(call: Call) -> Any:
+    return await accounts.create_api_key(call.principal, call.body, call.now)
+
+
+@route(
+    "POST",
+    "/api-keys/{key_id}/revoke",
+    summary="Revoke an API key",
+    tag="org",
+    response=s.ApiKeyOut,
+)
+async def revoke_api_key(call: Call) -> Any:
+    return await accounts.revoke_api_key(call.principal, call.params["key_id"], call.now)
+
+
+@route("GET", "/audit", summary="The audit log, newest first", tag="org", response=list[s.AuditOut])
+async def audit_log(call: Call) -> Any:
+    return await audit.entries(call.principal)
+
+
+# Venues and seating
+
+
+@route("GET", "/venues", summary="List venues", tag="venues", response=list[s.VenueOut])
+async def list_venues(call: Call) -> Any:
+    return await venues.list_venues(call.principal)
+
+
+@route(
+    "POST",
+    "/venues",
+    summary="Create a venue",
+    tag="venues",
+    body=s.VenueIn,
+    response=s.VenueOut,
+    status=201,
+)
+async def create_venue(call: Call) -> Any:
+    return await venues.create_venue(call.principal, call.body)
+
+
+@route("GET", "/venues/{venue_id}", summary="A venue", tag="venues", response=s.VenueOut)
+async def get_venue(call: Call) -> Any:
+    return await venues.get_venue(call.principal, call.params["venue_id"])
+
+
+@route(
+    "PATCH",
+    "/venues/{venue_id}",
+    summary="Change a venue",
+    tag="venues",
+    body=s.VenueUpdate,
+    response=s.VenueOut,
+)
+async def update_venue(call: Call) -> Any:
+    return await venues.update_venue(call.principal, call.params["venue_id"], call.body)
+
+
+@route(
+    "DELETE",
+    "/venues/{venue_id}",
+    summary="Delete a venue without events",
+    tag="venues",
+    status=204,
+)
+async def delete_venue(call: Call) -> Any:
+    await venues.delete_venue(call.principal, call.params["venue_id"])
+
+
+@route(
+    "GET",
+    "/venues/{venue_id}/layouts",
+    summary="A venue's seating layouts",
+    tag="seating",
+    response=list[s.LayoutOut],
+)
+async def list_layouts(call: Call) -> Any:
+    return await venues.list_layouts(call.principal, call.params["venue_id"])
+
+
+@route(
+    "POST",
+    "/venues/{venue_id}/layouts",
+    summary="Create a seating layout",
+    tag="seating",
+    body=s.LayoutIn,
+    response=s.LayoutOut,
+    status=201,
+)
+async def create_layout(call: Call) -> Any:
+    return await venues.create_layout(call.principal, call.params["venue_id"], call.body)
+
+
+@route(
+    "GET",
+    "/layouts/{layout_id}",
+    summary="A layout with its zones, sections and seats",
+    tag="seating",
+    response=s.LayoutDetail,
+)
+async def get_layout(call: Call) -> Any:
+    return await venues.layout_detail(call.principal, call.params["layout_id"])
+
+
+@route(
+    "DELETE",
+    "/layouts/{layout_id}",
+    summary="Delete a layout no event uses",
+    tag="seating",
+    status=204,
+)
+async def delete_layout(call: Call) -> Any:
+    await venues.delete_layout(call.principal, call.params["layout_id"])
+
+
+@route(
+    "POST",
+    "/layouts/{layout_id}/zones",
+    summary="Add a price zone",
+    tag="seating",
+    body=s.ZoneIn,
+    response=s.ZoneOut,
+    status=201,
+)
+async def create_zone(call: Call) -> Any:
+    return await venues.create_zone(call.principal, call.params["layout_id"], call.body)
+
+
+@route(
+    "POST",
+    "/layouts/{layout_id}/sections",
+    summary="Add a section",
+    tag="seating",
+    body=s.SectionIn,
+    response=s.SectionOut,
+    status=201,
+)
+async def create_section(call: Call) -> Any:
+    return await venues.create_section(call.principal, call.params["layout_id"], call.body)
+
+
+@route(
+    "POST",
+    "/layouts/{layout_id}/seats/batch",
+    summary="Generate rows of seats",
+    tag="seating",
+    body=s.SeatBatchIn,
+    response=list[s.SeatOut],
+    status=201,
+)
+async def add_seat_batch(call: Call) -> Any:
+    return await venues.add_seat_batch(call.principal, call.params["layout_id"], call.body)
+
+
+@route(
+    "PATCH",
+    "/layouts/{layout_id}/seats",
+    summary="Zone, relabel or remove seats",
+    tag="seating",
+    body=s.SeatUpdate,
+    response=s.LayoutDetail,
+)
+async def update_seats(call: Call) -> Any:
+    await venues.update_seats(call.principal, call.params["layout_id"], call.body)
+    return await venues.layout_detail(call.principal, call.params["layout_id"])
+
+
+# Events
+
+
+@route("GET", "/events", summary="List events", tag="events", response=list[s.EventOut])
+async def list_events(call: Call) -> Any:
+    return await events.list_events(call.principal)
+
+
+@route(
+    "POST",
+    "/events",
+    summary="Create a draft event",
+    tag="events",
+    body=s.EventIn,
+    response=s.EventOut,
+    status=201,
+)
+async def create_event(call: Call) -> Any:
+    return await events.create_event(call.principal, call.body, call.now)
+
+
+@route("GET", "/events/{event_id}", summary="An event", tag="events", response=s.EventOut)
+async def get_event(call: Call) -> Any:
+    return await events.get_event(call.principal, call.params["event_id"])
+
+
+@route(
+    "PATCH",
+    "/events/{event_id}",
+    summary="Change an event",
+    tag="events",
+    body=s.EventUpdate,
+    response=s.EventOut,
+)
+async def update_event(call: Call) -> Any:
+    return await events.update_event(call.principal, call.params["event_id"], call.body)
+
+
+@route(
+    "POST",
+    "/events/{event_id}/status",
+    summary="Publish, end or cancel",
+    tag="events",
+    body=s.StatusChange,
+    response=s.EventOut,
+)
+async def change_event_status(call: Call) -> Any:
+    return await events.change_status(
+        call.principal, call.params["event_id"], call.body.status, call.now
+    )
+
+
+@route(
+    "GET",
+    "/events/{event_id}/sessions",
+    summary="The event's dates",
+    tag="events",
+    response=list[s.SessionOut],
+)
+async def list_sessions(call: Call) -> Any:
+    return await events.list_sessions(call.principal, call.params["event_id"])
+
+
+@route(
+    "POST",
+    "/events/{event_id}/sessions",
+    summary="Add a date",
+    tag="events",
+    body=s.SessionIn,
+    response=s.SessionOut,
+    status=201,
+)
+async def add_session(call: Call) -> Any:
+    return await events.add_session(call.principal, call.params["event_id"], call.body)
+
+
+@route(
+    "DELETE",
+    "/events/{event_id}/sessions/{session_id}",
+    summary="Remove a date",
+    tag="events",
+    status=204,
+)
+async def delete_session(call: Call) -> Any:
+    await events.delete_session(call.principal, call.params["event_id"], call.params["session_id"])
+
+
+@route(
+    "GET",
+    "/events/{event_id}/ticket-types",
+    summary="Ticket types",
+    tag="events",
+    response=list[s.TicketTypeOut],
+)
+async def list_ticket_types(call: Call) -> Any:
+    return await events.list_ticket_types(call.principal, call.params["event_id"])
+
+
+@route(
+    "POST",
+    "/events/{event_id}/ticket-types",
+    summary="Add a ticket type",
+    tag="events",
+    body=s.TicketTypeIn,
+    response=s.TicketTypeOut,
+    status=201,
+)
+async def add_ticket_type(call: Call) -> Any:
+    return await events.add_ticket_type(call.principal, call.params["event_id"], call.body)
+
+
+@route(
+    "DELETE",
+    "/events/{event_id}/ticket-types/{type_id}",
+    summary="Delete a ticket type with no tickets",
+    tag="events",
+    status=204,
+)
+async def delete_ticket_type(call: Call) -> Any:
+    await events.delete_ticket_type(call.principal, call.params["event_id"], call.params["type_id"])
+
+
+@route(
+    "GET",
+    "/events/{event_id}/price-rules",
+    summary="Price rules",
+    tag="pricing",
+    response=list[s.PriceRuleOut],
+)
+async def list_price_rules(call: Call) -> Any:
+    return await events.list_price_rules(call.principal, call.params["event_id"])
+
+
+@route(
+    "POST",
+    "/events/{event_id}/price-rules",
+    summary="Add an early-bird, promo-code or group discount",
+    tag="pricing",
+    body=s.PriceRuleIn,
+    response=s.PriceRuleOut,
+    status=201,
+)
+async def add_price_rule(call: Call) -> Any:
+    return await events.add_price_rule(call.principal, call.params["event_id"], call.body)
+
+
+@route(
+    "DELETE",
+    "/events/{event_id}/price-rules/{rule_id}",
+    summary="Delete a price rule",
+    tag="pricing",
+    status=204,
+)
+async def delete_price_rule(call: Call) -> Any:
+    await events.delete_price_rule(call.principal, call.params["event_id"], call.params["rule_id"])
+
+
+@route(
+    "POST",
+    "/events/{event_id}/quote",
+    summary="Price a purchase (no sale is made)",
+    tag="pricing",
+    body=s.QuoteIn,
+    response=s.QuoteOut,
+)
+async def quote(call: Call) -> Any:
+    return await events.quote(call.principal, call.params["event_id"], call.body, call.now)
+
+
+@route(
+    "GET",
+    "/events/{event_id}/check-in-lists",
+    summary="Which types use which gates",
+    tag="gates",
+    response=list[s.CheckInListOut],
+)
+async def list_check_in_lists(call: Call) -> Any:
+    return await events.list_check_in_lists(call.principal, call.params["event_id"])
+
+
+@route(
+    "POST",
+    "/events/{event_id}/check-in-lists",
+    summary="Add a check-in list",
+    tag="gates",
+    body=s.CheckInListIn,
+    response=s.CheckInListOut,
+    status=201,
+)
+async def add_check_in_list(call: Call) -> Any:
+    return await events.add_check_in_list(call.principal, call.params["event_id"], call.body)
+
+
+@route(
+    "DELETE",
+    "/events/{event_id}/check-in-lists/{list_id}",
+    summary="Delete a check-in list",
+    tag="gates",
+    status=204,
+)
+async def delete_check_in_list(call: Call) -> Any:
+    await events.delete_check_in_list(
+        call.principal, call.params["event_id"], call.params["list_id"]
+    )
+
+
+@route(
+    "GET",
+    "/events/{event_id}/gate-rules",
+    summary="JSON-logic entry rules",
+    tag="gates",
+    response=list[s.GateRuleOut],
+)
+async def list_gate_rules(call: Call) -> Any:
+    return await events.list_gate_rules(call.principal, call.params["event_id"])
+
+
+@route(
+    "POST",
+    "/events/{event_id}/gate-rules",
+    summary="Add an entry rule",
+    tag="gates",
+    body=s.GateRuleIn,
+    response=s.GateRuleOut,
+    status=201,
+)
+async def add_gate_rule(call: Call) -> Any:
+    return await events.add_gate_rule(call.principal, call.params["event_id"], call.body)
+
+
+@route(
+    "DELETE",
+    "/events/{event_id}/gate-rules/{rule_id}",
+    summary="Delete an entry rule",
+    tag="gates",
+    status=204,
+)
+async def delete_gate_rule(call: Call) -> Any:
+    await events.delete_gate_rule(call.principal, call.params["event_id"], call.params["rule_id"])
+
+
+@route(
+    "GET",
+    "/events/{event_id}/keys",
+    summary="Signing keys (public halves)",
+    tag="keys",
+    response=list[s.KeyOut],
+)
+async def list_keys(call: Call) -> Any:
+    return await keys.list_keys(call.principal, call.params["event_id"])
+
+
+@route(
+    "POST",
+    "/events/{event_id}/keys/rotate",
+    summary="Retire the key and make the next",
+    tag="keys",
+    body=s.KeyRotation,
+    response=s.KeyRotated,
+    status=201,
+)
+async def rotate_key(call: Call) -> Any:
+    return await keys.rotate(
+        call.principal, call.params["event_id"], call.body.compromised, call.now
+    )
+
+
+@route(
+    "GET",
+    "/events/{event_id}/tickets",
+    summary="Issued tickets with their QR text",
+    tag="tickets",
+    response=list[s.TicketOut],
+)
+async def list_tickets(call: Call) -> Any:
+    return await tickets.list_tickets(call.principal, call.params["event_id"])
+
+
+@route(
+    "POST",
+    "/events/{event_id}/tickets",
+    summary="Issue complimentary tickets",
+    tag="tickets",
+    body=s.TicketIssueIn,
+    response=list[s.TicketOut],
+    status=201,
+)
+async def issue_tickets(call: Call) -> Any:
+    return await tickets.issue(call.principal, call.params["event_id"], call.body, call.now)
+
+
+@route(
+    "PUT",
+    "/events/{event_id}/tickets/{ticket_id}/status",
+    summary="Revoke, block or restore a ticket",
+    tag="tickets",
+    body=s.TicketStatusChange,
+    response=s.TicketOut,
+)
+async def change_ticket_status(call: Call) -> Any:
+    return await tickets.change_status(
+        call.principal,
+        call.params["event_id"],
+        call.params["ticket_id"],
+        call.body.status,
+        call.now,
+    )
+
+
+@route(
+    "GET",
+    "/events/{event_id}/package",
+    summary="The event package a gate loads (gzip JSON, public keys only)",
+    tag="gates",
+)
+async def event_package(call: Call) -> Any:
+    package = await packages.build_package(call.principal, call.params["event_id"], call.now)
+    return Response(
+        encode_package(package),
+        media_type="application/gzip",
+        headers={"content-disposition": f'attachment; filename="event-{package.event.id}.vgpkg"'},
+    )

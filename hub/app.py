@@ -1,0 +1,81 @@
+"""The hub's HTTP service: `create_app(settings)` declares routes, errors and lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from tortoise import Tortoise
+
+from hub import database
+from hub.api import api
+from hub.api_endpoint import api_endpoint
+from hub.errors import HubError, NotFound
+from hub.http import error_response, json_response
+from hub.settings import HubSettings
+from hub.web import STATIC_DIR, web_routes
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: HubSettings) -> Starlette:
+    """The hub service: JSON API, organiser pages, OpenAPI document."""
+    if len(settings.secret_key) < 16:
+        raise ValueError("the hub's secret key must be at least 16 bytes")
+    openapi_doc = api.openapi("Voelgoed hub API", VERSION)
+
+    async def openapi(request: Request) -> Response:
+        return json_response(openapi_doc)
+
+    async def health(request: Request) -> Response:
+        await Tortoise.get_connection("default").execute_query("SELECT 1")
+        return json_response({"status": "ok", "version": VERSION})
+
+    async def api_not_found(request: Request) -> Response:
+        return error_response(NotFound(f"no API route {request.method} {request.url.path}"))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        url = database.resolve_url(settings.database_url, settings.data_dir)
+        if settings.migrate_on_start:
+            await database.migrate(url)
+        # Requests run in tasks that do not inherit the lifespan's context: the ORM's
+        # context must be the process-wide fallback.
+        await Tortoise.init(config=database.tortoise_config(url), _enable_global_fallback=True)
+        try:
+            yield
+        finally:
+            await Tortoise.close_connections()
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if request.url.path.startswith("/api/"):
+            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+            return json_response(
+                {"error": {"code": code, "message": str(exc.detail)}}, exc.status_code
+            )
+        return Response(str(exc.detail), exc.status_code, media_type="text/plain")
+
+    async def hub_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HubError)
+        return error_response(exc)
+
+    routes = [
+        *api.routes(lambda route: api_endpoint(route, settings)),
+        Route("/api/v1/openapi.json", openapi),
+        Route("/api/v1/health", health),
+        Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *web_routes(settings),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, HubError: hub_error},
+    )

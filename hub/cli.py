@@ -1,0 +1,178 @@
+"""`voelgoed hub ...`: serve the hub, migrate its database, export an event package.
+
+Registered by voelgoed/cli.py through `add_hub_command`. Heavy imports (Tortoise, uvicorn,
+the embedded PostgreSQL) happen when a command runs, so `voelgoed --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+DEFAULT_DATA = Path(".hub")
+
+
+def secret_key(data_dir: Path) -> bytes:
+    """VOELGOED_HUB_SECRET, else the key kept in DATA/secret_key (made on first use)."""
+    configured = os.environ.get("VOELGOED_HUB_SECRET")
+    if configured:
+        if len(configured) < 16:
+            raise ValueError("VOELGOED_HUB_SECRET must be at least 16 characters")
+        return configured.encode()
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+    return path.read_text().strip().encode()
+
+
+def database_url(args: argparse.Namespace) -> str | None:
+    return args.database_url or os.environ.get("DATABASE_URL") or None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    from hub.app import create_app  # noqa: PLC0415
+    from hub.settings import HubSettings  # noqa: PLC0415
+
+    settings = HubSettings(
+        data_dir=args.data,
+        database_url=database_url(args),
+        host=args.host,
+        port=args.port,
+        secret_key=secret_key(args.data),
+        secure_cookies=args.secure_cookies,
+        migrate_on_start=not args.no_migrate,
+    )
+    app = create_app(settings)
+    print(f"hub serving on http://{settings.host}:{settings.port}/")
+    sys.stdout.flush()
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level=args.log_level,
+        proxy_headers=args.secure_cookies,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
+    from hub import database  # noqa: PLC0415
+
+    url = database.resolve_url(database_url(args), args.data)
+    asyncio.run(database.migrate(url))
+    print("the hub's database is up to date")
+    return 0
+
+
+def _export_event(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
+    from contract.event_package import write_package  # noqa: PLC0415
+    from hub.export import export_event  # noqa: PLC0415
+
+    url = database_url(args)
+    package = asyncio.run(export_event(url, args.data, args.event))
+    write_package(package, args.out)
+    print(
+        f"wrote {args.out}: {package.event.name!r}, {len(package.tickets)} tickets, "
+        f"{len(package.keys)} keys"
+    )
+    return 0
+
+
+def _create_org(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+    import getpass  # noqa: PLC0415
+
+    from hub.provisioning import create_org  # noqa: PLC0415
+
+    password = os.environ.get("VOELGOED_ADMIN_PASSWORD") or getpass.getpass("Admin password: ")
+    done = asyncio.run(
+        create_org(
+            database_url(args),
+            args.data,
+            email=args.email,
+            name=args.name,
+            password=password,
+            org_name=args.org_name,
+            slug=args.slug,
+            api_key_name=args.api_key,
+        )
+    )
+    print(f"org {done.org_slug} with admin {done.email}")
+    if done.api_key:
+        print(f"API key (shown once): {done.api_key}")
+    return 0
+
+
+def _add_database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="the hub's data folder (embedded PostgreSQL, secret key); default .hub",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL to use (default: $DATABASE_URL, else an embedded one in DATA)",
+    )
+
+
+def add_hub_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `voelgoed hub` and its subcommands."""
+    hub = commands.add_parser("hub", help="run and manage the cloud hub")
+    hub_commands = hub.add_subparsers(dest="hub_command", required=True, metavar="COMMAND")
+
+    serve = hub_commands.add_parser("serve", help="serve the organiser app and the JSON API")
+    _add_database_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    serve.add_argument("--port", type=int, default=8800, help="port (default 8800)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    serve.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="behind HTTPS (a TLS proxy): mark cookies Secure and trust X-Forwarded headers",
+    )
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not apply pending migrations at start-up (run `voelgoed hub migrate` instead)",
+    )
+    serve.set_defaults(run=_serve)
+
+    migrate = hub_commands.add_parser("migrate", help="apply the database migrations")
+    _add_database_options(migrate)
+    migrate.set_defaults(run=_migrate)
+
+    org = hub_commands.add_parser(
+        "create-org",
+        help="create an organisation and its first admin (password from"
+        " $VOELGOED_ADMIN_PASSWORD or asked for)",
+    )
+    _add_database_options(org)
+    org.add_argument("--email", required=True, help="the admin's email (their sign-in)")
+    org.add_argument("--name", required=True, help="the admin's name")
+    org.add_argument("--org-name", required=True, help="the organisation's name")
+    org.add_argument("--slug", required=True, help="the organisation's address in the app")
+    org.add_argument("--api-key", metavar="NAME", help="also make an admin API key with this name")
+    org.set_defaults(run=_create_org)
+
+    export = hub_commands.add_parser(
+        "export-event", help="write the event package a gate loads (public keys only)"
+    )
+    _add_database_options(export)
+    export.add_argument("event", help="the event's id")
+    export.add_argument("--out", type=Path, required=True, help="package file to write")
+    export.set_defaults(run=_export_event)

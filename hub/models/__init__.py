@@ -1,0 +1,47 @@
+"""The hub's Tortoise models. Every tenant row carries `org`; `hub.tenancy` filters by it."""
+
+from hub.models.events import (
+    CheckInList,
+    Event,
+    EventKey,
+    EventSession,
+    EventStatus,
+    GateRuleRow,
+    PriceRule,
+    PriceRuleKind,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    TicketType,
+)
+from hub.models.tenancy import ApiKey, AuditEntry, Membership, Org, Session, User
+from hub.models.venues import PriceZone, Seat, SeatingLayout, Section, Venue
+
+MODEL_MODULES = ["hub.models.tenancy", "hub.models.venues", "hub.models.events"]
+
+__all__ = [
+    "MODEL_MODULES",
+    "ApiKey",
+    "AuditEntry",
+    "CheckInList",
+    "Event",
+    "EventKey",
+    "EventSession",
+    "EventStatus",
+    "GateRuleRow",
+    "Membership",
+    "Org",
+    "PriceRule",
+    "PriceRuleKind",
+    "PriceZone",
+    "Seat",
+    "SeatingLayout",
+    "Section",
+    "Session",
+    "Ticket",
+    "TicketKind",
+    "TicketStatus",
+    "TicketType",
+    "User",
+    "Venue",
+]

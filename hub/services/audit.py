@@ -1,0 +1,30 @@
+"""The audit log of sensitive changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hub.models import AuditEntry
+from hub.roles import Action
+from hub.schemas import AuditOut
+from hub.tenancy import Principal, require, scoped
+
+
+async def record(
+    principal: Principal, action: str, target: str, now: dt.datetime, **detail: object
+) -> None:
+    """Append one entry for the principal's org."""
+    await AuditEntry.create(
+        org_id=principal.org_id,
+        actor=principal.display,
+        action=action,
+        target=target,
+        detail={k: str(v) for k, v in detail.items()},
+        at=now,
+    )
+
+
+async def entries(principal: Principal, limit: int = 200) -> list[AuditOut]:
+    require(principal, Action.AUDIT_READ)
+    rows = await scoped(AuditEntry, principal).order_by("-at", "-id").limit(limit)
+    return [AuditOut(r.actor, r.action, r.target, r.detail, r.at) for r in rows]

@@ -1,0 +1,104 @@
+"""The event package a gate loads: built from the hub's rows, in the foundation's format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from contract import event_package as pkg
+from hub.models import (
+    CheckInList,
+    Event,
+    EventKey,
+    EventSession,
+    GateRuleRow,
+    Seat,
+    Ticket,
+    TicketStatus,
+    TicketType,
+    Venue,
+)
+from hub.roles import Action
+from hub.tenancy import Principal, get_owned, require, scoped
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat()
+
+
+async def build_package(
+    principal: Principal, event_id: object, now: dt.datetime
+) -> pkg.EventPackage:
+    """Everything a gate needs for the event, public keys only."""
+    require(principal, Action.PACKAGE_EXPORT)
+    event = await get_owned(Event, principal, event_id)
+    venue = await Venue.get(id=event.venue_id)
+    sessions = await scoped(EventSession, principal, event_id=event.id).order_by("starts_at")
+    key_rows = await scoped(EventKey, principal, event_id=event.id).order_by("key_id")
+    types = await scoped(TicketType, principal, event_id=event.id).order_by("name")
+    lists = await scoped(CheckInList, principal, event_id=event.id)
+    rules = await scoped(GateRuleRow, principal, event_id=event.id)
+    tickets = await scoped(Ticket, principal, event_id=event.id).order_by("issued_at")
+    seat_labels = {
+        s.id: s.label for s in await Seat.filter(id__in=[t.seat_id for t in tickets if t.seat_id])
+    }
+    # A ticket type on no check-in list may use every gate; on lists, only their gates.
+    gates_of: dict[uuid.UUID, set[str]] = {}
+    for check_in in lists:
+        for type_id in check_in.ticket_type_ids:
+            gates_of.setdefault(uuid.UUID(type_id), set()).update(check_in.gates)
+    return pkg.EventPackage(
+        format=pkg.FORMAT,
+        version=pkg.VERSION,
+        created_at=now.astimezone(dt.UTC).isoformat(),
+        event=pkg.EventInfo(
+            id=event.id,
+            name=event.name,
+            venue=venue.name,
+            starts_at=_iso(sessions[0].starts_at) if sessions else None,
+            ends_at=_iso(max(s.ends_at for s in sessions)) if sessions else None,
+            timezone=event.timezone,
+        ),
+        # A retired key still verifies what it signed; only a revoked one is refused.
+        keys=[pkg.PublicKey(k.key_id, bytes(k.public_key), _iso(k.revoked_at)) for k in key_rows],
+        ticket_types=[
+            pkg.TicketType(
+                id=t.id,
+                name=t.name,
+                entry_mode=t.entry_mode,  # type: ignore[arg-type]
+                max_entries=t.max_entries,
+                reentry=t.reentry,
+                gates=sorted(gates_of[t.id]) if t.id in gates_of else None,
+            )
+            for t in types
+        ],
+        gate_rules=[
+            pkg.GateRule(
+                id=r.id,
+                rule=r.rule,
+                description=r.description,
+                ticket_type_id=r.ticket_type_id,
+                gate=r.gate,
+            )
+            for r in rules
+        ],
+        tickets=[
+            pkg.Ticket(
+                id=t.id,
+                ticket_type_id=t.ticket_type_id,
+                holder=t.holder or None,
+                seat=seat_labels.get(t.seat_id) if t.seat_id else None,
+            )
+            for t in tickets
+        ],
+        revocations=[
+            pkg.Revocation(t.id, "revoked", _iso(t.status_changed_at))
+            for t in tickets
+            if t.status == TicketStatus.REVOKED
+        ],
+        blocks=[
+            pkg.Block(t.id, "blocked", _iso(t.status_changed_at))
+            for t in tickets
+            if t.status == TicketStatus.BLOCKED
+        ],
+    )

@@ -1,0 +1,136 @@
+"""Issuing tickets (complimentary, until sales arrive) and changing their status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from contract.ticket_token import TicketClaims, sign_token
+from hub.errors import Conflict, InvalidTransition, ValidationFailed
+from hub.models import Event, EventStatus, Seat, Ticket, TicketKind, TicketStatus, TicketType
+from hub.roles import Action
+from hub.schemas import TicketIssueIn, TicketOut
+from hub.services import audit, keys
+from hub.tenancy import Principal, get_owned, require, scoped
+
+
+def ticket_out(t: Ticket, seat_label: str | None) -> TicketOut:
+    return TicketOut(
+        t.id,
+        t.ticket_type_id,
+        t.seat_id,
+        seat_label,
+        t.holder,
+        t.email,
+        t.status.value,
+        t.token,
+        t.issued_at,
+    )
+
+
+async def list_tickets(
+    principal: Principal, event_id: object, limit: int = 1000
+) -> list[TicketOut]:
+    require(principal, Action.TICKETS_READ)
+    event = await get_owned(Event, principal, event_id)
+    rows = (
+        await scoped(Ticket, principal, event_id=event.id)
+        .order_by("issued_at")
+        .limit(limit)
+        .prefetch_related("seat")
+    )
+    return [ticket_out(t, t.seat.label if t.seat else None) for t in rows]
+
+
+async def issue(
+    principal: Principal, event_id: object, data: TicketIssueIn, now: dt.datetime
+) -> list[TicketOut]:
+    """Issue signed tickets. A seat holds one ticket per event and a quota is never exceeded:
+    both are settled under a row lock on the ticket type, with a unique index as backstop."""
+    require(principal, Action.TICKETS_ISSUE)
+    event = await get_owned(Event, principal, event_id)
+    if event.status not in (EventStatus.PUBLISHED, EventStatus.DRAFT):
+        raise InvalidTransition(f"the event is {event.status.value}: no more tickets")
+    key = await keys.signing_key(principal, event)
+    async with in_transaction():
+        ticket_type = (
+            await scoped(TicketType, principal, id=data.ticket_type_id, event_id=event.id)
+            .select_for_update()
+            .first()
+        )
+        if ticket_type is None:
+            raise ValidationFailed("the ticket type is not part of this event")
+        seats: list[Seat | None]
+        if ticket_type.kind == TicketKind.SEATED:
+            if not data.seat_ids:
+                raise ValidationFailed("a seated ticket needs seat_ids")
+            if len(set(data.seat_ids)) != len(data.seat_ids):
+                raise ValidationFailed("a seat is listed twice")
+            found = await scoped(
+                Seat,
+                principal,
+                id__in=data.seat_ids,
+                zone_id=ticket_type.zone_id,
+            )
+            if len(found) != len(data.seat_ids):
+                raise ValidationFailed("some seats are not in the ticket type's zone")
+            by_id = {s.id: s for s in found}
+            seats = [by_id[s] for s in data.seat_ids]
+        else:
+            if data.seat_ids:
+                raise ValidationFailed("general admission tickets have no seat")
+            sold = await Ticket.filter(ticket_type_id=ticket_type.id).count()
+            if ticket_type.quota is not None and sold + data.quantity > ticket_type.quota:
+                raise Conflict(
+                    f"only {max(ticket_type.quota - sold, 0)} of {ticket_type.name!r} are left"
+                )
+            seats = [None] * data.quantity
+        made = []
+        for seat in seats:
+            ticket_id = uuid.uuid4()
+            token = sign_token(TicketClaims(event.id, ticket_id, ticket_type.id, key.key_id), key)
+            made.append(
+                Ticket(
+                    id=ticket_id,
+                    org_id=principal.org_id,
+                    event=event,
+                    ticket_type=ticket_type,
+                    seat=seat,
+                    holder=data.holder,
+                    email=data.email,
+                    key_id=key.key_id,
+                    token=token,
+                    issued_at=now,
+                )
+            )
+        try:
+            await Ticket.bulk_create(made)
+        except IntegrityError:
+            raise Conflict("some of these seats already have a ticket") from None
+    await audit.record(
+        principal,
+        "tickets.issued",
+        f"event {event.name}",
+        now,
+        count=len(made),
+        ticket_type=ticket_type.name,
+    )
+    return [ticket_out(t, t.seat.label if t.seat else None) for t in made]
+
+
+async def change_status(
+    principal: Principal, event_id: object, ticket_id: object, status: str, now: dt.datetime
+) -> TicketOut:
+    """Revoke, block or restore a ticket (gates learn it from the next package)."""
+    require(principal, Action.TICKETS_ISSUE)
+    event = await get_owned(Event, principal, event_id)
+    ticket = await get_owned(Ticket, principal, ticket_id, event_id=event.id)
+    ticket.status = TicketStatus(status)
+    ticket.status_changed_at = now
+    await ticket.save()
+    await audit.record(principal, f"ticket.{status}", f"ticket {ticket.id}", now)
+    seat = await Seat.get_or_none(id=ticket.seat_id)
+    return ticket_out(ticket, seat.label if seat else None)

@@ -1,0 +1,242 @@
+"""Venues, seating layouts, price zones, sections and seats."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.models import Event, PriceZone, Seat, SeatingLayout, Section, Ticket, Venue
+from hub.roles import Action
+from hub.schemas import (
+    LayoutDetail,
+    LayoutIn,
+    LayoutOut,
+    SeatBatchIn,
+    SeatOut,
+    SeatUpdate,
+    SectionIn,
+    SectionOut,
+    VenueIn,
+    VenueOut,
+    VenueUpdate,
+    ZoneIn,
+    ZoneOut,
+)
+from hub.seating import generate_seats
+from hub.tenancy import Principal, get_owned, require, scoped
+
+
+def venue_out(v: Venue) -> VenueOut:
+    return VenueOut(v.id, v.name, v.address, v.timezone)
+
+
+async def list_venues(principal: Principal) -> list[VenueOut]:
+    require(principal, Action.VENUES_READ)
+    return [venue_out(v) for v in await scoped(Venue, principal).order_by("name")]
+
+
+async def get_venue(principal: Principal, venue_id: object) -> VenueOut:
+    require(principal, Action.VENUES_READ)
+    return venue_out(await get_owned(Venue, principal, venue_id))
+
+
+async def create_venue(principal: Principal, data: VenueIn) -> VenueOut:
+    require(principal, Action.VENUES_WRITE)
+    venue = await Venue.create(
+        org_id=principal.org_id, name=data.name, address=data.address, timezone=data.timezone
+    )
+    return venue_out(venue)
+
+
+async def update_venue(principal: Principal, venue_id: object, data: VenueUpdate) -> VenueOut:
+    require(principal, Action.VENUES_WRITE)
+    venue = await get_owned(Venue, principal, venue_id)
+    for field in ("name", "address", "timezone"):
+        value = getattr(data, field)
+        if value is not None:
+            setattr(venue, field, value)
+    await venue.save()
+    return venue_out(venue)
+
+
+async def delete_venue(principal: Principal, venue_id: object) -> None:
+    require(principal, Action.VENUES_WRITE)
+    venue = await get_owned(Venue, principal, venue_id)
+    if await scoped(Event, principal, venue_id=venue.id).exists():
+        raise Conflict("the venue has events: it cannot be deleted")
+    await venue.delete()
+
+
+async def _layout_out(layout: SeatingLayout) -> LayoutOut:
+    seats = await Seat.filter(section__layout_id=layout.id).count()
+    return LayoutOut(layout.id, layout.venue_id, layout.name, seats)
+
+
+async def list_layouts(principal: Principal, venue_id: object) -> list[LayoutOut]:
+    require(principal, Action.VENUES_READ)
+    venue = await get_owned(Venue, principal, venue_id)
+    rows = await scoped(SeatingLayout, principal, venue_id=venue.id).order_by("name")
+    return [await _layout_out(r) for r in rows]
+
+
+async def create_layout(principal: Principal, venue_id: object, data: LayoutIn) -> LayoutOut:
+    require(principal, Action.VENUES_WRITE)
+    venue = await get_owned(Venue, principal, venue_id)
+    layout = await SeatingLayout.create(org_id=principal.org_id, venue=venue, name=data.name)
+    return await _layout_out(layout)
+
+
+async def layout_detail(principal: Principal, layout_id: object) -> LayoutDetail:
+    require(principal, Action.VENUES_READ)
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    zones = await scoped(PriceZone, principal, layout_id=layout.id).order_by("name")
+    sections = await scoped(Section, principal, layout_id=layout.id).order_by("position", "name")
+    seats = await scoped(Seat, principal, section__layout_id=layout.id).order_by(
+        "grid_row", "grid_column"
+    )
+    return LayoutDetail(
+        await _layout_out(layout),
+        [ZoneOut(z.id, z.name, z.colour) for z in zones],
+        [SectionOut(s.id, s.name, s.position) for s in sections],
+        [_seat_out(s) for s in seats],
+    )
+
+
+def _seat_out(s: Seat) -> SeatOut:
+    return SeatOut(
+        s.id,
+        s.section_id,
+        s.row_label,
+        s.number,
+        s.label,
+        s.zone_id,
+        s.grid_row,
+        s.grid_column,
+    )
+
+
+async def delete_layout(principal: Principal, layout_id: object) -> None:
+    require(principal, Action.VENUES_WRITE)
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    if await scoped(Event, principal, layout_id=layout.id).exists():
+        raise Conflict("events use this layout: it cannot be deleted")
+    await layout.delete()
+
+
+async def create_zone(principal: Principal, layout_id: object, data: ZoneIn) -> ZoneOut:
+    require(principal, Action.VENUES_WRITE)
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    try:
+        zone = await PriceZone.create(
+            org_id=principal.org_id, layout=layout, name=data.name, colour=data.colour
+        )
+    except IntegrityError:
+        raise Conflict(f"the layout already has a zone called {data.name!r}") from None
+    return ZoneOut(zone.id, zone.name, zone.colour)
+
+
+async def create_section(principal: Principal, layout_id: object, data: SectionIn) -> SectionOut:
+    require(principal, Action.VENUES_WRITE)
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    position = await scoped(Section, principal, layout_id=layout.id).count()
+    try:
+        section = await Section.create(
+            org_id=principal.org_id, layout=layout, name=data.name, position=position
+        )
+    except IntegrityError:
+        raise Conflict(f"the layout already has a section called {data.name!r}") from None
+    return SectionOut(section.id, section.name, section.position)
+
+
+async def _zone_of_layout(principal: Principal, layout_id: uuid.UUID, zone_id: uuid.UUID) -> None:
+    if not await scoped(PriceZone, principal, id=zone_id, layout_id=layout_id).exists():
+        raise ValidationFailed("the zone belongs to another layout (or does not exist)")
+
+
+async def add_seat_batch(
+    principal: Principal, layout_id: object, data: SeatBatchIn
+) -> list[SeatOut]:
+    """Generate a block of seats in one section, below the layout's existing rows."""
+    require(principal, Action.VENUES_WRITE)
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    section = await scoped(Section, principal, id=data.section_id, layout_id=layout.id).first()
+    if section is None:
+        raise ValidationFailed("the section belongs to another layout (or does not exist)")
+    if data.zone_id is not None:
+        await _zone_of_layout(principal, layout.id, data.zone_id)
+    deepest = (
+        await scoped(Seat, principal, section__layout_id=layout.id).order_by("-grid_row").first()
+    )
+    start = 0 if deepest is None else deepest.grid_row + 2  # a blank row between blocks
+    specs = generate_seats(
+        data.first_row,
+        data.last_row,
+        first_seat=data.first_seat,
+        last_seat=data.last_seat,
+        skip_seats=data.skip_seats,
+        aisles_after=data.aisles_after,
+        start_grid_row=start,
+    )
+    seats = [
+        Seat(
+            id=uuid.uuid4(),
+            org_id=principal.org_id,
+            section=section,
+            row_label=s.row_label,
+            number=s.number,
+            label=s.label,
+            zone_id=data.zone_id,
+            grid_row=s.grid_row,
+            grid_column=s.grid_column,
+        )
+        for s in specs
+    ]
+    try:
+        async with in_transaction():
+            await Seat.bulk_create(seats, batch_size=1000)
+    except IntegrityError:
+        raise Conflict(
+            f"section {section.name!r} already has some of these seats (same row and number)"
+        ) from None
+    return [_seat_out(s) for s in seats]
+
+
+async def update_seats(principal: Principal, layout_id: object, data: SeatUpdate) -> int:
+    """Apply the builder's change to the selected seats; returns how many changed."""
+    require(principal, Action.VENUES_WRITE)
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    wanted = set(data.seat_ids)
+    seats = await scoped(Seat, principal, id__in=list(wanted), section__layout_id=layout.id)
+    if len(seats) != len(wanted):
+        raise ValidationFailed(f"{len(wanted) - len(seats)} of the seats are not in this layout")
+    for key in data.labels:
+        try:
+            if uuid.UUID(key) not in wanted:
+                raise ValidationFailed("labels may only name selected seats")
+        except ValueError:
+            raise ValidationFailed(f"label key {key!r} is not a seat id") from None
+    if data.set_zone and data.zone_id is not None:
+        await _zone_of_layout(principal, layout.id, data.zone_id)
+    async with in_transaction():
+        if data.remove:
+            if await Ticket.filter(seat_id__in=list(wanted)).exists():
+                raise Conflict("tickets were issued for some of these seats: keep them")
+            await Seat.filter(id__in=list(wanted)).delete()
+            return len(wanted)
+        if data.set_zone:
+            await Seat.filter(id__in=list(wanted)).update(zone_id=data.zone_id)
+        for key, label in data.labels.items():
+            await Seat.filter(id=uuid.UUID(key)).update(label=label)
+    return len(wanted)
+
+
+async def layout_for_event(principal: Principal, layout_id: uuid.UUID, venue_id: uuid.UUID) -> None:
+    """Check that a layout may be used by an event at `venue_id`."""
+    layout = await scoped(SeatingLayout, principal, id=layout_id).first()
+    if layout is None:
+        raise NotFound("no such seating layout")
+    if layout.venue_id != venue_id:
+        raise ValidationFailed("the seating layout belongs to another venue")

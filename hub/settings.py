@@ -1,0 +1,29 @@
+"""Settings of the hub service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """What `create_app` needs. Defaults suit a one-machine demo on loopback.
+
+    `database_url` None: the hub starts an embedded PostgreSQL in `data_dir/postgres`.
+    `secret_key` signs nothing by itself (sessions are random tokens stored hashed); it keys
+    the CSRF tokens derived from each session, so it must stay stable across restarts.
+    """
+
+    data_dir: Path
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8800
+    secret_key: bytes = b""
+    # Cookies get the Secure flag behind HTTPS; a loopback demo runs plain HTTP.
+    secure_cookies: bool = False
+    session_days: int = 14
+    max_body_bytes: int = 256 * 1024
+    # Apply pending migrations at start-up (the demo and tests); production runs
+    # `voelgoed hub migrate` as its own deployment step.
+    migrate_on_start: bool = True

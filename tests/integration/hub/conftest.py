@@ -1,0 +1,170 @@
+"""A real hub on a real PostgreSQL for the hub's integration tests.
+
+The server is $TEST_DATABASE_URL, else the one on 127.0.0.1:5432 when it answers, else an
+embedded one started for the run. Each run gets its own database, dropped at the end; the
+hub runs as a child process (`voelgoed hub serve`) on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tortoise import Tortoise
+
+from hub import database
+from hub.models import User
+from hub.provisioning import create_org
+from hub.roles import Role
+from hub.schemas import ApiKeyIn
+from hub.services import accounts
+from voelgoed.processes import ServerProcess, free_port, voelgoed_command
+
+LOCAL_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+PASSWORD = "door-open-2026"
+
+
+def _server_url(tmp: Path) -> str:
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        return database.tortoise_url(configured)
+    if asyncio.run(database.server_answers(LOCAL_SERVER)):
+        return LOCAL_SERVER
+    return database.embedded_url(tmp)
+
+
+@pytest.fixture(scope="session")
+def hub_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database of this test run; dropped afterwards."""
+    server = _server_url(tmp_path_factory.mktemp("pg"))
+    name = f"vg_test_{os.getpid()}_{secrets.token_hex(4)}"
+    asyncio.run(database.create_database(server, name))
+    url = database.with_database(server, name)
+    try:
+        asyncio.run(database.migrate(url))
+        yield url
+    finally:
+        asyncio.run(database.drop_database(server, name))
+
+
+@dataclass
+class Hub:
+    url: str
+    database_url: str
+    data_dir: Path
+    process: ServerProcess
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An HTTP client of the hub (closed after the session)."""
+        c = httpx.Client(base_url=self.url, timeout=30, **kwargs)
+        self.clients.append(c)
+        return c
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory, hub_database_url: str) -> Iterator[Hub]:
+    data = tmp_path_factory.mktemp("hub")
+    port = free_port()
+    process = ServerProcess(
+        voelgoed_command(
+            "hub",
+            "serve",
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            "--database-url",
+            hub_database_url,
+            "--log-level",
+            "warning",
+        ),
+        port,
+        log_path=data / "hub.log",
+        env={"VOELGOED_HUB_SECRET": secrets.token_urlsafe(24)},
+    ).start(timeout=60)
+    hub = Hub(process.url, hub_database_url, data, process)
+    try:
+        # The port opens before the lifespan (migrations, ORM) has finished.
+        with httpx.Client(base_url=hub.url) as probe:
+            for _ in range(200):
+                try:
+                    if probe.get("/api/v1/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                asyncio.run(asyncio.sleep(0.05))
+        yield hub
+    finally:
+        for c in hub.clients:
+            c.close()
+        process.stop()
+
+
+@dataclass
+class Org:
+    """An org made for a test, with its admin and an admin API key."""
+
+    slug: str
+    admin_email: str
+    admin_key: str
+    api: httpx.Client
+    hub: Hub
+
+    def key(self, role: Role) -> str:
+        """A new API key of this org with `role`."""
+        return asyncio.run(_make_key(self.hub.database_url, self.slug, self.admin_email, role))
+
+    def client(self, role: Role) -> httpx.Client:
+        return self.hub.client(headers={"authorization": f"Bearer {self.key(role)}"})
+
+
+async def _make_key(url: str, slug: str, email: str, role: Role) -> str:
+    await Tortoise.init(config=database.tortoise_config(url))
+    try:
+        user = await User.get(email=email)
+        principal = await accounts.member_principal(user, slug)
+        made = await accounts.create_api_key(
+            principal, ApiKeyIn(name=f"{role.value} key", role=role), dt.datetime.now(dt.UTC)
+        )
+        return made.key
+    finally:
+        await Tortoise.close_connections()
+
+
+OrgFactory = Callable[..., Org]
+
+
+@pytest.fixture(scope="session")
+def make_org(hub: Hub) -> OrgFactory:
+    """Make an org (with an admin user and an admin API key) through the provisioning code."""
+
+    def make(name: str = "Test org") -> Org:
+        slug = f"org-{uuid.uuid4().hex[:10]}"
+        email = f"admin-{slug}@example.org"
+        done = asyncio.run(
+            create_org(
+                hub.database_url,
+                hub.data_dir,
+                email=email,
+                name="Admin",
+                password=PASSWORD,
+                org_name=name,
+                slug=slug,
+                api_key_name="admin key",
+            )
+        )
+        assert done.api_key is not None
+        api = hub.client(headers={"authorization": f"Bearer {done.api_key}"})
+        return Org(slug, email, done.api_key, api, hub)
+
+    return make

@@ -1,0 +1,119 @@
+"""The hub's event package is what a gate loads: its tickets scan at a real gate."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from contract.event_package import decode_package
+from hub.roles import Role
+from tests.integration.conftest import GateFactory
+from tests.integration.hub.conftest import Hub, OrgFactory
+from tests.integration.hub.seated_event import build_seated_event, ok
+from voelgoed.processes import voelgoed_command
+
+
+def test_gate_scans_tickets_exported_by_the_hub(
+    hub: Hub, make_org: OrgFactory, start_gate: GateFactory, tmp_path: Path
+) -> None:
+    org = make_org()
+    ev = build_seated_event(org.api)
+    base = f"/api/v1/events/{ev.event_id}"
+    seated = ok(
+        org.api.post(
+            f"{base}/tickets",
+            json={
+                "ticket_type_id": ev.ticket_type_id,
+                "seat_ids": ev.seat_ids[:2],
+                "holder": "Thandi Nkosi",
+            },
+        ),
+        201,
+    )
+    standing = ok(
+        org.api.post(f"{base}/tickets", json={"ticket_type_id": ev.general_type_id, "quantity": 2}),
+        201,
+    )
+    ok(org.api.put(f"{base}/tickets/{standing[1]['id']}/status", json={"status": "revoked"}))
+    # Door staff export the package; a tech can also write it from the database.
+    door = org.client(Role.DOOR_STAFF)
+    response = door.get(f"{base}/package")
+    assert response.status_code == 200
+    from_api = decode_package(response.content)
+    out = tmp_path / "event.vgpkg"
+    subprocess.run(
+        voelgoed_command(
+            "hub",
+            "export-event",
+            ev.event_id,
+            "--out",
+            str(out),
+            "--database-url",
+            hub.database_url,
+            "--data",
+            str(hub.data_dir),
+        ),
+        check=True,
+        capture_output=True,
+    )
+    package_path = tmp_path / "api.vgpkg"
+    package_path.write_bytes(response.content)
+    assert {t.id for t in decode_package(out.read_bytes()).tickets} == {
+        t.id for t in from_api.tickets
+    }
+    assert len(from_api.tickets) == 4
+    assert all(k.public_key for k in from_api.keys)
+
+    gate = start_gate("north", package=package_path)
+    first = gate.scan(seated[0]["token"])
+    assert first["status"] == "ok", first
+    assert first["ticket"]["seat"] == "A1"  # type: ignore[index]
+    assert first["ticket"]["holder"] == "Thandi Nkosi"  # type: ignore[index]
+    assert first["ticket"]["type_name"] == "Stalls"  # type: ignore[index]
+    assert gate.scan(seated[0]["token"])["reason"] == "already_scanned"
+    assert gate.scan(standing[0]["token"])["status"] == "ok"
+    assert gate.scan(standing[1]["token"])["reason"] == "revoked"
+
+
+def test_rotated_keys_keep_old_tickets_valid_at_the_gate(
+    make_org: OrgFactory, start_gate: GateFactory, tmp_path: Path
+) -> None:
+    org = make_org()
+    ev = build_seated_event(org.api)
+    base = f"/api/v1/events/{ev.event_id}"
+    before = ok(org.api.post(f"{base}/tickets", json={"ticket_type_id": ev.general_type_id}), 201)
+    rotated = ok(org.api.post(f"{base}/keys/rotate", json={}), 201)
+    assert rotated["key"]["key_id"] == 2
+    after = ok(org.api.post(f"{base}/tickets", json={"ticket_type_id": ev.general_type_id}), 201)
+    keys = ok(org.api.get(f"{base}/keys"))
+    assert [k["key_id"] for k in keys] == [1, 2]
+    assert keys[0]["retired_at"] is not None
+    assert keys[1]["retired_at"] is None
+    package_path = tmp_path / "event.vgpkg"
+    package_path.write_bytes(org.api.get(f"{base}/package").content)
+    gate = start_gate("south", package=package_path)
+    assert gate.scan(before[0]["token"])["status"] == "ok"
+    assert gate.scan(after[0]["token"])["status"] == "ok"
+    audit = ok(org.api.get("/api/v1/audit"))
+    assert any(e["action"] == "event.key_rotated" for e in audit)
+
+
+def test_a_compromised_key_is_refused_and_its_tickets_are_resigned(
+    make_org: OrgFactory, start_gate: GateFactory, tmp_path: Path
+) -> None:
+    org = make_org()
+    ev = build_seated_event(org.api)
+    base = f"/api/v1/events/{ev.event_id}"
+    old = ok(org.api.post(f"{base}/tickets", json={"ticket_type_id": ev.general_type_id}), 201)
+    rotated = ok(org.api.post(f"{base}/keys/rotate", json={"compromised": True}), 201)
+    assert rotated["resigned_tickets"] == 1
+    keys = ok(org.api.get(f"{base}/keys"))
+    assert keys[0]["revoked_at"] is not None
+    reissued = ok(org.api.get(f"{base}/tickets"))
+    assert reissued[0]["id"] == old[0]["id"]
+    assert reissued[0]["token"] != old[0]["token"]
+    package_path = tmp_path / "event.vgpkg"
+    package_path.write_bytes(org.api.get(f"{base}/package").content)
+    gate = start_gate("east", package=package_path)
+    assert gate.scan(old[0]["token"])["status"] == "rejected"
+    assert gate.scan(reissued[0]["token"])["status"] == "ok"
