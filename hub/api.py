@@ -9,6 +9,7 @@ from starlette.responses import Response
 from contract.event_package import encode_package
 from hub import schemas as s
 from hub.api_routing import ApiRouter, Call
+from hub.roles import Action
 from hub.services import accounts, audit, events, keys, packages, tickets, venues
 
 api = ApiRouter()
@@ -18,7 +19,14 @@ route = api.route
 # Organisation and people
 
 
-@route("GET", "/org", summary="The API key's organisation", tag="org", response=s.OrgOut)
+@route(
+    "GET",
+    "/org",
+    summary="The API key's organisation",
+    tag="org",
+    action=Action.ORG_READ,
+    response=s.OrgOut,
+)
 async def get_org(call: Call) -> Any:
     return await accounts.get_org(call.principal)
 
@@ -28,6 +36,7 @@ async def get_org(call: Call) -> Any:
     "/org",
     summary="Change name, branding or settings",
     tag="org",
+    action=Action.ORG_MANAGE,
     body=s.OrgUpdate,
     response=s.OrgOut,
 )
@@ -35,7 +44,14 @@ async def update_org(call: Call) -> Any:
     return await accounts.update_org(call.principal, call.body, call.now)
 
 
-@route("GET", "/members", summary="Members and their roles", tag="org", response=list[s.MemberOut])
+@route(
+    "GET",
+    "/members",
+    summary="Members and their roles",
+    tag="org",
+    action=Action.MEMBERS_READ,
+    response=list[s.MemberOut],
+)
 async def list_members(call: Call) -> Any:
     return await accounts.members(call.principal)
 
@@ -45,6 +61,7 @@ async def list_members(call: Call) -> Any:
     "/members",
     summary="Add a user (who has signed up) with a role",
     tag="org",
+    action=Action.MEMBERS_MANAGE,
     body=s.MemberIn,
     response=s.MemberOut,
     status=201,
@@ -58,6 +75,7 @@ async def add_member(call: Call) -> Any:
     "/members/{user_id}/role",
     summary="Change a member's role",
     tag="org",
+    action=Action.MEMBERS_MANAGE,
     body=s.RoleChange,
     response=s.MemberOut,
 )
@@ -67,13 +85,25 @@ async def change_member_role(call: Call) -> Any:
     )
 
 
-@route("DELETE", "/members/{user_id}", summary="Remove a member", tag="org", status=204)
+@route(
+    "DELETE",
+    "/members/{user_id}",
+    summary="Remove a member",
+    tag="org",
+    action=Action.MEMBERS_MANAGE,
+    status=204,
+)
 async def remove_member(call: Call) -> Any:
     await accounts.remove_member(call.principal, call.params["user_id"], call.now)
 
 
 @route(
-    "GET", "/api-keys", summary="API keys (without secrets)", tag="org", response=list[s.ApiKeyOut]
+    "GET",
+    "/api-keys",
+    summary="API keys (without secrets)",
+    tag="org",
+    action=Action.API_KEYS_MANAGE,
+    response=list[s.ApiKeyOut],
 )
 async def list_api_keys(call: Call) -> Any:
     return await accounts.api_keys(call.principal)
@@ -84,6 +114,7 @@ async def list_api_keys(call: Call) -> Any:
     "/api-keys",
     summary="Create an API key (signed-in admins only)",
     tag="org",
+    action=Action.API_KEYS_MANAGE,
     body=s.ApiKeyIn,
     response=s.ApiKeyCreated,
     status=201,
@@ -97,13 +128,21 @@ async def create_api_key(call: Call) -> Any:
     "/api-keys/{key_id}/revoke",
     summary="Revoke an API key",
     tag="org",
+    action=Action.API_KEYS_MANAGE,
     response=s.ApiKeyOut,
 )
 async def revoke_api_key(call: Call) -> Any:
     return await accounts.revoke_api_key(call.principal, call.params["key_id"], call.now)
 
 
-@route("GET", "/audit", summary="The audit log, newest first", tag="org", response=list[s.AuditOut])
+@route(
+    "GET",
+    "/audit",
+    summary="The audit log, newest first",
+    tag="org",
+    action=Action.AUDIT_READ,
+    response=list[s.AuditOut],
+)
 async def audit_log(call: Call) -> Any:
     return await audit.entries(call.principal)
 
@@ -111,7 +150,14 @@ async def audit_log(call: Call) -> Any:
 # Venues and seating
 
 
-@route("GET", "/venues", summary="List venues", tag="venues", response=list[s.VenueOut])
+@route(
+    "GET",
+    "/venues",
+    summary="List venues",
+    tag="venues",
+    action=Action.VENUES_READ,
+    response=list[s.VenueOut],
+)
 async def list_venues(call: Call) -> Any:
     return await venues.list_venues(call.principal)
 
@@ -121,6 +167,7 @@ async def list_venues(call: Call) -> Any:
     "/venues",
     summary="Create a venue",
     tag="venues",
+    action=Action.VENUES_WRITE,
     body=s.VenueIn,
     response=s.VenueOut,
     status=201,
@@ -129,7 +176,14 @@ async def create_venue(call: Call) -> Any:
     return await venues.create_venue(call.principal, call.body)
 
 
-@route("GET", "/venues/{venue_id}", summary="A venue", tag="venues", response=s.VenueOut)
+@route(
+    "GET",
+    "/venues/{venue_id}",
+    summary="A venue",
+    tag="venues",
+    action=Action.VENUES_READ,
+    response=s.VenueOut,
+)
 async def get_venue(call: Call) -> Any:
     return await venues.get_venue(call.principal, call.params["venue_id"])
 
@@ -139,6 +193,7 @@ async def get_venue(call: Call) -> Any:
     "/venues/{venue_id}",
     summary="Change a venue",
     tag="venues",
+    action=Action.VENUES_WRITE,
     body=s.VenueUpdate,
     response=s.VenueOut,
 )
@@ -151,6 +206,7 @@ async def update_venue(call: Call) -> Any:
     "/venues/{venue_id}",
     summary="Delete a venue without events",
     tag="venues",
+    action=Action.VENUES_WRITE,
     status=204,
 )
 async def delete_venue(call: Call) -> Any:
@@ -162,6 +218,7 @@ async def delete_venue(call: Call) -> Any:
     "/venues/{venue_id}/layouts",
     summary="A venue's seating layouts",
     tag="seating",
+    action=Action.VENUES_READ,
     response=list[s.LayoutOut],
 )
 async def list_layouts(call: Call) -> Any:
@@ -173,6 +230,7 @@ async def list_layouts(call: Call) -> Any:
     "/venues/{venue_id}/layouts",
     summary="Create a seating layout",
     tag="seating",
+    action=Action.VENUES_WRITE,
     body=s.LayoutIn,
     response=s.LayoutOut,
     status=201,
@@ -186,6 +244,7 @@ async def create_layout(call: Call) -> Any:
     "/layouts/{layout_id}",
     summary="A layout with its zones, sections and seats",
     tag="seating",
+    action=Action.VENUES_READ,
     response=s.LayoutDetail,
 )
 async def get_layout(call: Call) -> Any:
@@ -197,6 +256,7 @@ async def get_layout(call: Call) -> Any:
     "/layouts/{layout_id}",
     summary="Delete a layout no event uses",
     tag="seating",
+    action=Action.VENUES_WRITE,
     status=204,
 )
 async def delete_layout(call: Call) -> Any:
@@ -208,6 +268,7 @@ async def delete_layout(call: Call) -> Any:
     "/layouts/{layout_id}/zones",
     summary="Add a price zone",
     tag="seating",
+    action=Action.VENUES_WRITE,
     body=s.ZoneIn,
     response=s.ZoneOut,
     status=201,
@@ -221,6 +282,7 @@ async def create_zone(call: Call) -> Any:
     "/layouts/{layout_id}/sections",
     summary="Add a section",
     tag="seating",
+    action=Action.VENUES_WRITE,
     body=s.SectionIn,
     response=s.SectionOut,
     status=201,
@@ -234,6 +296,7 @@ async def create_section(call: Call) -> Any:
     "/layouts/{layout_id}/seats/batch",
     summary="Generate rows of seats",
     tag="seating",
+    action=Action.VENUES_WRITE,
     body=s.SeatBatchIn,
     response=list[s.SeatOut],
     status=201,
@@ -247,6 +310,7 @@ async def add_seat_batch(call: Call) -> Any:
     "/layouts/{layout_id}/seats",
     summary="Zone, relabel or remove seats",
     tag="seating",
+    action=Action.VENUES_WRITE,
     body=s.SeatUpdate,
     response=s.LayoutDetail,
 )
@@ -258,7 +322,14 @@ async def update_seats(call: Call) -> Any:
 # Events
 
 
-@route("GET", "/events", summary="List events", tag="events", response=list[s.EventOut])
+@route(
+    "GET",
+    "/events",
+    summary="List events",
+    tag="events",
+    action=Action.EVENTS_READ,
+    response=list[s.EventOut],
+)
 async def list_events(call: Call) -> Any:
     return await events.list_events(call.principal)
 
@@ -268,6 +339,7 @@ async def list_events(call: Call) -> Any:
     "/events",
     summary="Create a draft event",
     tag="events",
+    action=Action.EVENTS_WRITE,
     body=s.EventIn,
     response=s.EventOut,
     status=201,
@@ -276,7 +348,14 @@ async def create_event(call: Call) -> Any:
     return await events.create_event(call.principal, call.body, call.now)
 
 
-@route("GET", "/events/{event_id}", summary="An event", tag="events", response=s.EventOut)
+@route(
+    "GET",
+    "/events/{event_id}",
+    summary="An event",
+    tag="events",
+    action=Action.EVENTS_READ,
+    response=s.EventOut,
+)
 async def get_event(call: Call) -> Any:
     return await events.get_event(call.principal, call.params["event_id"])
 
@@ -286,6 +365,7 @@ async def get_event(call: Call) -> Any:
     "/events/{event_id}",
     summary="Change an event",
     tag="events",
+    action=Action.EVENTS_WRITE,
     body=s.EventUpdate,
     response=s.EventOut,
 )
@@ -298,6 +378,7 @@ async def update_event(call: Call) -> Any:
     "/events/{event_id}/status",
     summary="Publish, end or cancel",
     tag="events",
+    action=Action.EVENTS_PUBLISH,
     body=s.StatusChange,
     response=s.EventOut,
 )
@@ -312,6 +393,7 @@ async def change_event_status(call: Call) -> Any:
     "/events/{event_id}/sessions",
     summary="The event's dates",
     tag="events",
+    action=Action.EVENTS_READ,
     response=list[s.SessionOut],
 )
 async def list_sessions(call: Call) -> Any:
@@ -323,6 +405,7 @@ async def list_sessions(call: Call) -> Any:
     "/events/{event_id}/sessions",
     summary="Add a date",
     tag="events",
+    action=Action.EVENTS_WRITE,
     body=s.SessionIn,
     response=s.SessionOut,
     status=201,
@@ -336,6 +419,7 @@ async def add_session(call: Call) -> Any:
     "/events/{event_id}/sessions/{session_id}",
     summary="Remove a date",
     tag="events",
+    action=Action.EVENTS_WRITE,
     status=204,
 )
 async def delete_session(call: Call) -> Any:
@@ -347,6 +431,7 @@ async def delete_session(call: Call) -> Any:
     "/events/{event_id}/ticket-types",
     summary="Ticket types",
     tag="events",
+    action=Action.EVENTS_READ,
     response=list[s.TicketTypeOut],
 )
 async def list_ticket_types(call: Call) -> Any:
@@ -358,6 +443,7 @@ async def list_ticket_types(call: Call) -> Any:
     "/events/{event_id}/ticket-types",
     summary="Add a ticket type",
     tag="events",
+    action=Action.EVENTS_WRITE,
     body=s.TicketTypeIn,
     response=s.TicketTypeOut,
     status=201,
@@ -371,6 +457,7 @@ async def add_ticket_type(call: Call) -> Any:
     "/events/{event_id}/ticket-types/{type_id}",
     summary="Delete a ticket type with no tickets",
     tag="events",
+    action=Action.EVENTS_WRITE,
     status=204,
 )
 async def delete_ticket_type(call: Call) -> Any:
@@ -382,6 +469,7 @@ async def delete_ticket_type(call: Call) -> Any:
     "/events/{event_id}/price-rules",
     summary="Price rules",
     tag="pricing",
+    action=Action.EVENTS_READ,
     response=list[s.PriceRuleOut],
 )
 async def list_price_rules(call: Call) -> Any:
@@ -393,6 +481,7 @@ async def list_price_rules(call: Call) -> Any:
     "/events/{event_id}/price-rules",
     summary="Add an early-bird, promo-code or group discount",
     tag="pricing",
+    action=Action.EVENTS_WRITE,
     body=s.PriceRuleIn,
     response=s.PriceRuleOut,
     status=201,
@@ -406,6 +495,7 @@ async def add_price_rule(call: Call) -> Any:
     "/events/{event_id}/price-rules/{rule_id}",
     summary="Delete a price rule",
     tag="pricing",
+    action=Action.EVENTS_WRITE,
     status=204,
 )
 async def delete_price_rule(call: Call) -> Any:
@@ -417,6 +507,7 @@ async def delete_price_rule(call: Call) -> Any:
     "/events/{event_id}/quote",
     summary="Price a purchase (no sale is made)",
     tag="pricing",
+    action=Action.EVENTS_READ,
     body=s.QuoteIn,
     response=s.QuoteOut,
 )
@@ -429,6 +520,7 @@ async def quote(call: Call) -> Any:
     "/events/{event_id}/check-in-lists",
     summary="Which types use which gates",
     tag="gates",
+    action=Action.EVENTS_READ,
     response=list[s.CheckInListOut],
 )
 async def list_check_in_lists(call: Call) -> Any:
@@ -440,6 +532,7 @@ async def list_check_in_lists(call: Call) -> Any:
     "/events/{event_id}/check-in-lists",
     summary="Add a check-in list",
     tag="gates",
+    action=Action.EVENTS_WRITE,
     body=s.CheckInListIn,
     response=s.CheckInListOut,
     status=201,
@@ -453,6 +546,7 @@ async def add_check_in_list(call: Call) -> Any:
     "/events/{event_id}/check-in-lists/{list_id}",
     summary="Delete a check-in list",
     tag="gates",
+    action=Action.EVENTS_WRITE,
     status=204,
 )
 async def delete_check_in_list(call: Call) -> Any:
@@ -466,6 +560,7 @@ async def delete_check_in_list(call: Call) -> Any:
     "/events/{event_id}/gate-rules",
     summary="JSON-logic entry rules",
     tag="gates",
+    action=Action.EVENTS_READ,
     response=list[s.GateRuleOut],
 )
 async def list_gate_rules(call: Call) -> Any:
@@ -477,6 +572,7 @@ async def list_gate_rules(call: Call) -> Any:
     "/events/{event_id}/gate-rules",
     summary="Add an entry rule",
     tag="gates",
+    action=Action.EVENTS_WRITE,
     body=s.GateRuleIn,
     response=s.GateRuleOut,
     status=201,
@@ -490,6 +586,7 @@ async def add_gate_rule(call: Call) -> Any:
     "/events/{event_id}/gate-rules/{rule_id}",
     summary="Delete an entry rule",
     tag="gates",
+    action=Action.EVENTS_WRITE,
     status=204,
 )
 async def delete_gate_rule(call: Call) -> Any:
@@ -501,6 +598,7 @@ async def delete_gate_rule(call: Call) -> Any:
     "/events/{event_id}/keys",
     summary="Signing keys (public halves)",
     tag="keys",
+    action=Action.EVENTS_READ,
     response=list[s.KeyOut],
 )
 async def list_keys(call: Call) -> Any:
@@ -512,6 +610,7 @@ async def list_keys(call: Call) -> Any:
     "/events/{event_id}/keys/rotate",
     summary="Retire the key and make the next",
     tag="keys",
+    action=Action.KEYS_ROTATE,
     body=s.KeyRotation,
     response=s.KeyRotated,
     status=201,
@@ -527,6 +626,7 @@ async def rotate_key(call: Call) -> Any:
     "/events/{event_id}/tickets",
     summary="Issued tickets with their QR text",
     tag="tickets",
+    action=Action.TICKETS_READ,
     response=list[s.TicketOut],
 )
 async def list_tickets(call: Call) -> Any:
@@ -538,6 +638,7 @@ async def list_tickets(call: Call) -> Any:
     "/events/{event_id}/tickets",
     summary="Issue complimentary tickets",
     tag="tickets",
+    action=Action.TICKETS_ISSUE,
     body=s.TicketIssueIn,
     response=list[s.TicketOut],
     status=201,
@@ -551,6 +652,7 @@ async def issue_tickets(call: Call) -> Any:
     "/events/{event_id}/tickets/{ticket_id}/status",
     summary="Revoke, block or restore a ticket",
     tag="tickets",
+    action=Action.TICKETS_ISSUE,
     body=s.TicketStatusChange,
     response=s.TicketOut,
 )
@@ -569,6 +671,7 @@ async def change_ticket_status(call: Call) -> Any:
     "/events/{event_id}/package",
     summary="The event package a gate loads (gzip JSON, public keys only)",
     tag="gates",
+    action=Action.PACKAGE_EXPORT,
 )
 async def event_package(call: Call) -> Any:
     package = await packages.build_package(call.principal, call.params["event_id"], call.now)

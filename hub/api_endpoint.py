@@ -19,7 +19,7 @@ from hub.http import decode_json, error_response, json_response, read_body
 from hub.services import accounts
 from hub.sessions import CSRF_HEADER, check_csrf, signed_in_user
 from hub.settings import HubSettings
-from hub.tenancy import Principal
+from hub.tenancy import Principal, require
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ORG_HEADER = "x-org"
@@ -57,6 +57,7 @@ def api_endpoint(
         now = utc_now()
         try:
             principal = await principal_for(request, settings, now)
+            require(principal, route.action)
             body = None
             if route.body is not None:
                 raw = await read_body(request, settings.max_body_bytes)

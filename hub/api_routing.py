@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.roles import Action
 from hub.tenancy import Principal
 
 PATH_PARAM = re.compile(r"{(\w+)}")
@@ -53,6 +54,9 @@ class ApiRoute:
     handler: Handler
     summary: str
     tag: str
+    # Checked before the handler runs (services check it again: they are also called
+    # from the organiser pages and the CLI).
+    action: Action
     body: type[Any] | None = None
     response: Any = None
     status: int = 200
@@ -72,13 +76,14 @@ class ApiRouter:
         *,
         summary: str,
         tag: str,
+        action: Action,
         body: type[Any] | None = None,
         response: Any = None,
         status: int = 200,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.declared.append(
-                ApiRoute(method, path, handler, summary, tag, body, response, status)
+                ApiRoute(method, path, handler, summary, tag, action, body, response, status)
             )
             return handler
 
@@ -136,6 +141,7 @@ class ApiRouter:
             op: dict[str, Any] = {
                 "operationId": r.handler.__name__,
                 "summary": r.summary,
+                "description": f"Requires the `{r.action.value}` permission.",
                 "tags": [r.tag],
                 "parameters": [
                     {
