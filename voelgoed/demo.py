@@ -7,6 +7,7 @@ import json
 import secrets
 import signal
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -17,6 +18,7 @@ import segno
 
 from contract.event_package import read_package
 from gate_node import replica, staff_store
+from hub.demo_data import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG
 from voelgoed.demo_event import (
     DemoTicket,
     build_demo_event,
@@ -109,6 +111,36 @@ def ensure_demo_staff(gate_data: Path) -> tuple[tuple[str, str, str], ...]:
 
 
 GATES = ("gate-1", "gate-2", "gate-3")
+HUB_PORT = 8800
+
+
+def start_hub(data_dir: Path, host: str) -> ServerProcess:
+    """The hub with its demo organisation, on an embedded PostgreSQL in DATA/hub unless
+    DATABASE_URL names one."""
+    hub_data = data_dir / "hub"
+    log = data_dir / "hub.log"
+    seed = subprocess.run(  # noqa: S603 (our own command)
+        voelgoed_command("hub", "seed-demo", "--data", str(hub_data)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if seed.returncode != 0:
+        raise RuntimeError(f"the demo hub could not be prepared:\n{seed.stderr.strip()}")
+    port = HUB_PORT if _port_free(host, HUB_PORT) else free_port(host)
+    argv = voelgoed_command(
+        "hub",
+        "serve",
+        "--data",
+        str(hub_data),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    )
+    return ServerProcess(argv, port, host=host, log_path=log).start(timeout=60)
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -139,6 +171,7 @@ def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
         ports.append(port + i if _port_free(host, port + i) else free_port(host))
     staff = DEMO_STAFF
     gates: list[ServerProcess] = []
+    hub: ServerProcess | None = None
     # A service manager's SIGTERM stops the gates as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -171,7 +204,11 @@ def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
                 ServerProcess(argv, gate_port, host=host, log_path=data_dir / f"{name}.log")
             )
             gates[-1].start()
+        hub = start_hub(data_dir, host)
         url = f"http://{host}:{port}"
+        print(f"\nVoelgoed hub (organiser app): {hub.url}/signin")
+        print(f"  sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}  (org {DEMO_SLUG}: a seated event)")
+        print(f"  API reference: {hub.url}/api/v1/openapi.json")
         print(f"\nVoelgoed demo: three gates of one venue, replicating; gate-1 at {url}")
         for name, gate in zip(GATES, gates, strict=True):
             print(
@@ -193,13 +230,15 @@ def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
         )
         print("Then the same code at gate-2 or gate-3: already scanned, naming gate-1.")
         print(f'Exit scan: add "direction": "out". Start afresh: rm -rf {data_dir}\n')
-        print("Ctrl-C stops the gates.", flush=True)
-        while all(g.process is not None and g.process.poll() is None for g in gates):
+        print("Ctrl-C stops the hub and the gates.", flush=True)
+        while all(p.process is not None and p.process.poll() is None for p in [hub, *gates]):
             time.sleep(0.5)
-        print("a gate stopped; see its log in " + str(data_dir), file=sys.stderr)
+        print("a service stopped; see its log in " + str(data_dir), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
-        for gate in gates:
-            gate.stop()
+        for process in gates:
+            process.stop()
+        if hub is not None:
+            hub.stop()

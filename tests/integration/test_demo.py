@@ -10,6 +10,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 
+from hub.demo_data import DEMO_EMAIL, DEMO_PASSWORD
 from voelgoed.demo import PACKAGE_NAME, prepare
 from voelgoed.processes import ServerProcess, free_port, voelgoed_command
 
@@ -29,7 +30,7 @@ def test_demo_serves_three_gates_and_its_sample_codes_get_the_promised_answers(
         assert status["event"]["name"] == "Voelgoed Demo Night"
         # gate-1 answers first; the demo prints once all three gates are up.
         deadline = time.monotonic() + 30
-        while "Ctrl-C stops the gates." not in (output := log.read_text()):
+        while "Ctrl-C stops the hub and the gates." not in (output := log.read_text()):
             assert time.monotonic() < deadline, output
             time.sleep(0.1)
         assert f"http://127.0.0.1:{port}" in output
@@ -51,6 +52,11 @@ def test_demo_serves_three_gates_and_its_sample_codes_get_the_promised_answers(
         again = httpx.post(f"{other.group(1)}/api/v1/scan", json={"code": samples[0].code})
         assert again.json()["reason"] == "already_scanned"
         assert "gate-1" in again.json()["message"]
+        # The hub runs beside the gates, on an embedded PostgreSQL unless DATABASE_URL is set.
+        hub = re.search(r"organiser app\): (http://\S+)/signin", output)
+        assert hub is not None, output
+        assert httpx.get(f"{hub.group(1)}/api/v1/health").json()["status"] == "ok"
+        assert f"sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}" in output
     assert (tmp_path / PACKAGE_NAME).exists()
 
 
