@@ -36,14 +36,23 @@ def database_url(args: argparse.Namespace) -> str | None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
     import uvicorn  # noqa: PLC0415
 
+    from hub import database  # noqa: PLC0415
     from hub.app import create_app  # noqa: PLC0415
+    from hub.errors import DatabaseUnavailable  # noqa: PLC0415
     from hub.settings import HubSettings  # noqa: PLC0415
 
+    # Resolved (and the embedded server started) before serving, so that a database that
+    # is not there is one clear line, not a traceback from inside the server's start-up.
+    url = database.resolve_url(database_url(args), args.data)
+    if not asyncio.run(database.server_answers(url)):
+        raise DatabaseUnavailable(f"cannot reach PostgreSQL at {database.redacted(url)}")
     settings = HubSettings(
         data_dir=args.data,
-        database_url=database_url(args),
+        database_url=url,
         host=args.host,
         port=args.port,
         secret_key=secret_key(args.data),

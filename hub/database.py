@@ -61,6 +61,15 @@ def tortoise_url(url: str) -> str:
     raise DatabaseUnavailable(f"DATABASE_URL must be a postgres:// URL, not {scheme or url!r}")
 
 
+def redacted(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 def with_database(url: str, database: str) -> str:
     """`url` pointing at another database on the same server."""
     parts = urlsplit(url)

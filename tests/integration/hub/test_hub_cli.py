@@ -130,3 +130,17 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "cannot reach PostgreSQL" in result.stderr
+
+
+def test_serve_without_its_database_says_so_and_exits() -> None:
+    result = subprocess.run(
+        voelgoed_command(
+            "hub", "serve", "--database-url", "postgres://u:secret@127.0.0.1:1/x", "--port", "1"
+        ),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot reach PostgreSQL at postgres://u:***@127.0.0.1:1/x" in result.stderr
