@@ -240,3 +240,36 @@ async def layout_for_event(principal: Principal, layout_id: uuid.UUID, venue_id:
         raise NotFound("no such seating layout")
     if layout.venue_id != venue_id:
         raise ValidationFailed("the seating layout belongs to another venue")
+
+
+async def list_zones(principal: Principal, layout_id: object) -> list[ZoneOut]:
+    """The price zones of one layout (without loading its seats)."""
+    require(principal, Action.VENUES_READ)
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    zones = await scoped(PriceZone, principal, layout_id=layout.id).order_by("name")
+    return [ZoneOut(z.id, z.name, z.colour) for z in zones]
+
+
+async def seat_ids_by_label(
+    principal: Principal, layout_id: object, labels: list[str]
+) -> list[uuid.UUID]:
+    """The seats of a layout named by their labels ("A1", "B12"), in the order given.
+
+    ValidationFailed names every label that matches no seat, or more than one.
+    """
+    require(principal, Action.VENUES_READ)
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    wanted = list(dict.fromkeys(label.strip() for label in labels if label.strip()))
+    rows = await scoped(Seat, principal, section__layout_id=layout.id, label__in=wanted)
+    by_label: dict[str, list[uuid.UUID]] = {}
+    for seat in rows:
+        by_label.setdefault(seat.label, []).append(seat.id)
+    missing = [label for label in wanted if label not in by_label]
+    if missing:
+        raise ValidationFailed(f"no seat labelled {', '.join(missing)} in the layout")
+    doubled = [label for label in wanted if len(by_label[label]) > 1]
+    if doubled:
+        raise ValidationFailed(
+            f"more than one seat is labelled {', '.join(doubled)}: relabel them in the layout"
+        )
+    return [by_label[label][0] for label in wanted]

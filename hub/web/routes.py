@@ -1,4 +1,4 @@
-"""Organiser pages (being built)."""
+"""Every organiser page, gathered from the modules that declare them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,21 @@ from pathlib import Path
 from starlette.routing import BaseRoute
 
 from hub.settings import HubSettings
+from hub.web import auth_pages, event_pages, gate_pages, org_pages, ticket_pages, venue_pages
+from hub.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
+ROUTERS = (
+    auth_pages.router,
+    event_pages.router,
+    gate_pages.router,
+    ticket_pages.router,
+    venue_pages.router,
+    org_pages.router,
+)
 
 
 def web_routes(settings: HubSettings) -> list[BaseRoute]:
-    return []
+    """The organiser app's routes (its static files are mounted by the app at /static)."""
+    templates = make_templates()
+    return [route for router in ROUTERS for route in router.routes(settings, templates)]

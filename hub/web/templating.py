@@ -1,0 +1,87 @@
+"""The Jinja2 environment of the organiser pages: autoescaped, strict, with the hub's filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.templating import Jinja2Templates
+
+from hub.roles import ROLE_LABELS, Action, Role
+from hub.web.forms import zone
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# Messages a redirect may ask the next page to show (`?n=code`): fixed texts, so a link
+# cannot make the hub display words of someone else's choosing.
+NOTICES = {
+    "saved": "Saved.",
+    "created": "Created.",
+    "deleted": "Deleted.",
+    "published": "The event is published.",
+    "ended": "The event has ended.",
+    "cancelled": "The event is cancelled.",
+    "rotated": "A new signing key is active: export a fresh package for the gates.",
+    "issued": "Tickets issued.",
+    "added": "Added.",
+    "removed": "Removed.",
+    "revoked": "Revoked.",
+    "signed-out": "You are signed out.",
+}
+
+
+def money(cents: int | None, currency: str = "") -> str:
+    """Cents as an amount: 35000 -> "ZAR 350.00"."""
+    if cents is None:
+        return ""
+    text = f"{cents // 100:,}.{cents % 100:02d}".replace(",", "\u202f")
+    return f"{currency} {text}".strip()
+
+
+def plain_amount(cents: int | None) -> str:
+    """Cents as a form value: 35000 -> "350.00"."""
+    return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
+def local(moment: dt.datetime | None, timezone: str = "UTC") -> str:
+    """A moment in `timezone`, as people read it."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone(timezone)).strftime("%a %d %b %Y, %H:%M")
+
+
+def local_input(moment: dt.datetime | None, timezone: str = "UTC") -> str:
+    """A moment as a `datetime-local` input's value in `timezone`."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone(timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def options(rows: Iterable[Any]) -> list[tuple[str, str]]:
+    """(id, name) pairs of rows for a select."""
+    return [(str(r.id), str(r.name)) for r in rows]
+
+
+def make_templates() -> Jinja2Templates:
+    """The page templates. Undefined names fail loudly: a typo is a test failure, not a
+    silently empty field."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(money=money, plain_amount=plain_amount, local=local, local_input=local_input)
+    env.globals.update(
+        options=options,
+        role_options=[(r.value, ROLE_LABELS[r]) for r in Role],
+        A=Action,
+        Role=Role,
+        ROLE_LABELS=ROLE_LABELS,
+        roles=list(Role),
+    )
+    return Jinja2Templates(env=env)

@@ -1,0 +1,67 @@
+"""An event's tickets: issue complimentary ones, list them with their QR text, revoke."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+from starlette.responses import Response
+
+from hub.errors import ValidationFailed
+from hub.roles import Action
+from hub.schemas import EventOut, TicketIssueIn, TicketStatusChange
+from hub.services import events, tickets, venues
+from hub.web.event_pages import event_context
+from hub.web.forms import convert
+from hub.web.page_routing import PageRouter, Visit
+
+router = PageRouter()
+
+
+@router.org("GET", "/events/{event_id}/tickets", Action.TICKETS_READ)
+async def tickets_page(visit: Visit) -> Response:
+    context = await event_context(visit)
+    event_id = context["event"].id
+    ticket_types = await events.list_ticket_types(visit.member, event_id)
+    return visit.render(
+        "tickets.html",
+        **context,
+        ticket_types=ticket_types,
+        type_names={t.id: t.name for t in ticket_types},
+        tickets=await tickets.list_tickets(visit.member, event_id),
+    )
+
+
+def _to_tickets(visit: Visit, notice: str) -> Response:
+    return visit.redirect(visit.org_url(f"/events/{visit.param('event_id')}/tickets"), notice)
+
+
+@router.org(
+    "POST", "/events/{event_id}/tickets", Action.TICKETS_ISSUE, page=tickets_page, form="issue"
+)
+async def issue_tickets(visit: Visit) -> Response:
+    data = convert(visit.form, TicketIssueIn)
+    labels = [v for v in re.split(r"[,\s]+", str(visit.form.get("seat_labels", ""))) if v]
+    if labels:
+        event: EventOut = await events.get_event(visit.member, visit.param("event_id"))
+        if event.layout_id is None:
+            raise ValidationFailed("the event has no seating layout: leave the seats empty")
+        seat_ids = await venues.seat_ids_by_label(visit.member, event.layout_id, labels)
+        data = msgspec.structs.replace(data, seat_ids=seat_ids)
+    await tickets.issue(visit.member, visit.param("event_id"), data, visit.now)
+    return _to_tickets(visit, "issued")
+
+
+@router.org(
+    "POST",
+    "/events/{event_id}/tickets/{ticket_id}/status",
+    Action.TICKETS_ISSUE,
+    page=tickets_page,
+    form="tickets",
+)
+async def change_ticket_status(visit: Visit) -> Response:
+    change = convert(visit.form, TicketStatusChange)
+    await tickets.change_status(
+        visit.member, visit.param("event_id"), visit.param("ticket_id"), change.status, visit.now
+    )
+    return _to_tickets(visit, "saved")
