@@ -59,7 +59,12 @@ def csrf_token(secret_key: bytes, session_token: str) -> str:
 
 
 def csrf_matches(secret_key: bytes, session_token: str, candidate: str) -> bool:
-    return hmac.compare_digest(csrf_token(secret_key, session_token), candidate)
+    """Whether `candidate` is the session's CSRF token; never raises, whatever was sent."""
+    # compare_digest refuses str with non-ASCII characters (a header or form field can
+    # hold any): compare bytes. Nothing replaced by "?" can equal a hex token.
+    return hmac.compare_digest(
+        csrf_token(secret_key, session_token).encode(), candidate.encode("utf-8", "replace")
+    )
 
 
 def new_api_key() -> tuple[str, str]:

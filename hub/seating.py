@@ -23,15 +23,21 @@ def row_labels(first: str, last: str) -> list[str]:
     """Row labels from `first` to `last`: letters (A..Z, AA..) or numbers (1..30)."""
     if first.isdigit() and last.isdigit():
         lo, hi = int(first), int(last)
-        if lo > hi:
-            raise ValidationFailed(f"row {first} comes after row {last}")
+        _check_range(first, last, lo, hi)
         return [str(n) for n in range(lo, hi + 1)]
     if first.isalpha() and last.isalpha():
         lo, hi = _letters_index(first.upper()), _letters_index(last.upper())
-        if lo > hi:
-            raise ValidationFailed(f"row {first} comes after row {last}")
+        _check_range(first, last, lo, hi)
         return [_letters(n) for n in range(lo, hi + 1)]
     raise ValidationFailed("rows are letters (A to Z) or numbers (1 to 30), not a mix")
+
+
+def _check_range(first: str, last: str, lo: int, hi: int) -> None:
+    if lo > hi:
+        raise ValidationFailed(f"row {first} comes after row {last}")
+    # Before the labels are made: eight-character labels allow billions of rows.
+    if hi - lo + 1 > MAX_BATCH_SEATS:
+        raise ValidationFailed(f"a batch makes at most {MAX_BATCH_SEATS} seats")
 
 
 def generate_seats(
