@@ -294,7 +294,9 @@ def _endpoint(
                 return error_page(visit, exc)
             failed = Failed(
                 route.form,
-                str(exc),
+                "The event cannot be published yet:"
+                if isinstance(exc, PublishBlocked)
+                else str(exc),
                 _kept_values(visit.form),
                 exc.problems if isinstance(exc, PublishBlocked) else [],
                 422 if isinstance(exc, FormError | NotFound) else exc.http_status,

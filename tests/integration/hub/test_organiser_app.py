@@ -1,0 +1,330 @@
+"""The organiser app in a real browser (Debian's Chromium, driven by Playwright) on a real hub.
+
+One organiser goes from sign-up to a published seated event, building the seating plan in
+the visual builder on the way; screenshots of the main steps are saved for people to look
+at in test-output/screenshots/hub-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from hub.roles import Role
+from tests.integration.hub.conftest import PASSWORD, Hub, Org, OrgFactory
+from tests.integration.hub.seated_event import build_seated_event, ok
+from tests.integration.hub.web_user import sign_up
+from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def page(browser: Browser, hub: Hub) -> Iterator[Page]:
+    context = browser.new_context(base_url=hub.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def new_org(make_org: OrgFactory) -> Org:
+    """An org made by `make_org` in a thread of its own: it runs asyncio, which cannot start
+    in this thread while Playwright's sync API keeps an event loop running here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(make_org).result()
+
+
+def submit(page: Page, form: str, fields: dict[str, str], button: str) -> None:
+    """Fill the fields of the form `form` (a CSS selector) and press its `button`."""
+    scope = page.locator(form)
+    for name, value in fields.items():
+        field = scope.locator(f'[name="{name}"]')
+        if field.evaluate("el => el.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+    scope.get_by_role("button", name=button).click()
+
+
+def seat(page: Page, label: str) -> Any:
+    return page.locator(f'#plan .seat[data-label="{label}"]')
+
+
+def centre(page: Page, label: str) -> tuple[float, float]:
+    box = seat(page, label).bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_organiser_goes_from_sign_up_to_a_published_seated_event(
+    page: Page, screenshots: Path
+) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/signin$"))
+    page.get_by_role("link", name="Create an account").click()
+    submit(
+        page,
+        "main form",
+        {"name": "Thandi Mokoena", "email": "thandi@karoo.example", "password": PASSWORD},
+        "Create account",
+    )
+    expect(page).to_have_url(re.compile(r"/orgs$"))
+    expect(page.locator("main")).to_contain_text("You do not belong to an organisation yet")
+
+    # A bad address is explained and what was typed stays.
+    submit(
+        page,
+        "main form",
+        {"name": "Karoo Theatre", "slug": "Karoo Theatre!"},
+        "Create organisation",
+    )
+    expect(page.locator(".form-error")).to_contain_text("Address: use 2 to 64 lower-case")
+    expect(page.locator('input[name="name"]')).to_have_value("Karoo Theatre")
+    expect(page.locator('input[name="slug"]')).to_have_value("Karoo Theatre!")
+    page.screenshot(path=screenshots / "hub-org-form-error.png")
+    submit(page, "main form", {"slug": "karoo-theatre"}, "Create organisation")
+    expect(page).to_have_url(re.compile(r"/o/karoo-theatre(\?n=created)?$"))
+    expect(page.locator("header .role")).to_have_text("Admin")
+    expect(page.locator("header .switcher summary")).to_have_text("Karoo Theatre")
+
+    # A venue with a seating layout: zones, a section, three rows of ten with an aisle.
+    page.locator("nav.org-nav").get_by_role("link", name="Venues").click()
+    submit(page, "#new-venue form", {"name": "Civic Hall", "address": "1 Church St"}, "Add venue")
+    expect(page.locator("h1")).to_have_text("Civic Hall")
+    submit(page, "#new-layout form", {"name": "Main hall"}, "Create layout")
+    expect(page.locator("h1")).to_have_text("Main hall")
+    layout_id = page.url.rsplit("/", 1)[1]
+    submit(page, "#zone-form", {"name": "Stalls"}, "Add zone")
+    submit(page, "#zone-form", {"name": "Balcony"}, "Add zone")
+    submit(page, "#section-form", {"name": "Floor"}, "Add section")
+    submit(
+        page,
+        "#seats-form",
+        {
+            "first_row": "A",
+            "last_row": "C",
+            "first_seat": "1",
+            "last_seat": "10",
+            "aisles_after": "5",
+            "zone_id": "Stalls",
+        },
+        "Add seats",
+    )
+    builder = page.locator("#builder")
+    expect(builder).to_have_attribute("data-state", "ready")
+    expect(page.locator("#plan .seat")).to_have_count(30)
+    expect(page.locator("#seat-list")).to_contain_text("A10")
+    page.screenshot(path=screenshots / "hub-layout-builder.png", full_page=True)
+
+    # Dragging a rectangle selects the block under it.
+    page.mouse.move(*centre(page, "A1"))
+    page.mouse.down()
+    page.mouse.move(*centre(page, "A2"), steps=3)
+    page.mouse.move(*centre(page, "B3"), steps=3)
+    page.mouse.up()
+    expect(page.locator("#selection-count")).to_have_text("6 seats selected")
+    # A row label selects its row; its seats move to the second zone.
+    page.locator('#plan .row-label:text-is("C")').click()
+    expect(page.locator("#selection-count")).to_have_text("10 seats selected")
+    page.locator("#zone-choice").select_option(label="Balcony")
+    page.get_by_role("button", name="Assign zone").click()
+    expect(seat(page, "C7")).to_have_attribute("data-zone", "Balcony")
+    # Shift-click extends from the last seat clicked: C1..C3 back to Stalls.
+    seat(page, "C1").click()
+    seat(page, "C3").click(modifiers=["Shift"])
+    expect(page.locator("#selection-count")).to_have_text("3 seats selected")
+    page.locator("#zone-choice").select_option(label="Stalls")
+    page.get_by_role("button", name="Assign zone").click()
+    # One seat gets a label of its own.
+    seat(page, "A1").click()
+    page.locator("#seat-label").fill("A1 VIP")
+    page.get_by_role("button", name="Relabel seat").click()
+    expect(page.locator("#pending")).to_have_text("8 seats with unsaved changes")
+    page.screenshot(path=screenshots / "hub-builder-unsaved.png", full_page=True)
+    page.get_by_role("button", name="Save changes").click()
+    expect(builder).to_have_attribute("data-state", "saved")
+    expect(page.locator("#builder-message")).to_contain_text("Saved")
+    expect(page.locator("#pending")).to_have_text("No unsaved changes")
+    page.screenshot(path=screenshots / "hub-builder-saved.png", full_page=True)
+
+    # The hub kept it (the same session reads the API with the org in X-Org).
+    stored = page.request.get(
+        f"/api/v1/layouts/{layout_id}", headers={"X-Org": "karoo-theatre"}
+    ).json()
+    zone_ids = {z["name"]: z["id"] for z in stored["zones"]}
+    zones = {s["label"]: s["zone_id"] for s in stored["seats"]}
+    assert zones["C7"] == zones["C10"] == zone_ids["Balcony"]
+    assert zones["C1"] == zones["C3"] == zones["B5"] == zone_ids["Stalls"]
+    assert "A1 VIP" in zones
+    assert "A1" not in zones
+    # Reloading draws what was saved.
+    page.reload()
+    expect(builder).to_have_attribute("data-state", "ready")
+    expect(seat(page, "C4")).to_have_attribute("data-zone", "Balcony")
+    expect(seat(page, "A1 VIP")).to_have_count(1)
+
+    # An event on that layout: publishing first lists everything missing.
+    page.locator("nav.org-nav").get_by_role("link", name="Events").click()
+    submit(
+        page,
+        "#new-event form",
+        {"name": "Opening night", "layout_id": "Main hall (30 seats)"},
+        "Create event",
+    )
+    expect(page.locator("h1")).to_contain_text("Opening night")
+    expect(page.locator("#event-status")).to_have_text("draft")
+    page.get_by_role("button", name="Publish event").click()
+    problems = page.locator("#publishing .problems")
+    expect(problems).to_contain_text("add at least one date")
+    expect(problems).to_contain_text("add at least one ticket type")
+    expect(page.locator("#event-status")).to_have_text("draft")
+    page.screenshot(path=screenshots / "hub-publish-blocked.png", full_page=True)
+
+    submit(
+        page,
+        "#date-form",
+        {"starts_at": "2031-03-01T18:00", "ends_at": "2031-03-01T23:00"},
+        "Add date",
+    )
+    expect(page.locator("#dates table")).to_contain_text("Sat 01 Mar 2031, 18:00")
+    submit(
+        page,
+        "#ticket-type-form",
+        {
+            "name": "Balcony seat",
+            "kind": "Seated (sells a price zone)",
+            "price_cents": "250",
+            "zone_id": "Balcony",
+        },
+        "Add ticket type",
+    )
+    expect(page.locator("#ticket-types table")).to_contain_text("ZAR 250.00")
+    expect(page.locator("#ticket-types table")).to_contain_text("zone Balcony")
+    page.get_by_role("button", name="Publish event").click()
+    expect(page.locator("#event-status")).to_have_text("published")
+    expect(page.locator(".notice")).to_have_text("The event is published.")
+    page.screenshot(path=screenshots / "hub-event-published.png", full_page=True)
+
+    # Complimentary tickets for seats of the zone, with their QR text.
+    page.get_by_role("link", name="Tickets").click()
+    submit(page, "#issue form", {"holder": "Press", "seat_labels": "C7, C8"}, "Issue")
+    expect(page.locator("#ticket-list tbody tr")).to_have_count(2)
+    expect(page.locator("#ticket-list")).to_contain_text("C8")
+    page.screenshot(path=screenshots / "hub-tickets.png", full_page=True)
+
+
+def test_sign_in_explains_failures_then_asks_to_wait(page: Page, hub: Hub) -> None:
+    user = sign_up(hub, "Forgetful")
+    page.goto("/signin")
+    submit(page, "main form", {"email": user.email, "password": "not-my-password"}, "Sign in")
+    expect(page.locator(".form-error")).to_have_text("Wrong email or password.")
+    expect(page.locator('input[name="email"]')).to_have_value(user.email)
+    expect(page.locator('input[name="password"]')).to_have_value("")
+
+    client = hub.client(follow_redirects=False)
+    for _ in range(4):
+        wrong = client.post("/signin", data={"email": user.email, "password": "guess-guess"})
+        assert wrong.status_code == 422
+    # Five failures: even the right password must wait now.
+    right = client.post("/signin", data={"email": user.email, "password": PASSWORD})
+    assert right.status_code == 429
+    assert "Too many failed sign-ins" in right.text
+    submit(page, "main form", {"email": user.email, "password": PASSWORD}, "Sign in")
+    expect(page.locator(".form-error")).to_contain_text("wait 5 minutes")
+    # Another account is not slowed down by it.
+    other = sign_up(hub, "Unaffected")
+    fine = client.post("/signin", data={"email": other.email, "password": PASSWORD})
+    assert fine.status_code == 303
+
+
+def test_forms_need_the_session_token_and_this_site(
+    page: Page, hub: Hub, make_org: OrgFactory
+) -> None:
+    org = new_org(make_org)
+    page.goto("/signin")
+    submit(page, "main form", {"email": org.admin_email, "password": PASSWORD}, "Sign in")
+    page.goto(f"/o/{org.slug}/venues")
+    # A form whose token was stripped (as a forged form would lack it) is refused.
+    page.locator('#new-venue input[name="csrf"]').evaluate("el => el.remove()")
+    submit(page, "#new-venue form", {"name": "Forged Hall"}, "Add venue")
+    expect(page.locator("h1")).to_have_text("Not allowed")
+    expect(page.locator("main")).to_contain_text("CSRF")
+    assert ok(org.api.get("/api/v1/venues")) == []
+    # Sign-in has no session yet: a post from another site is refused by its Origin.
+    client = hub.client(follow_redirects=False)
+    cross = client.post(
+        "/signin",
+        data={"email": org.admin_email, "password": PASSWORD},
+        headers={"origin": "https://evil.example"},
+    )
+    assert cross.status_code == 403
+    assert "vg_session" not in cross.headers.get("set-cookie", "")
+
+
+def test_read_only_members_see_no_forms_and_are_refused(
+    page: Page, hub: Hub, make_org: OrgFactory
+) -> None:
+    org = new_org(make_org)
+    seated = build_seated_event(org.api, publish=False)
+    reader = sign_up(hub, "Reader")
+    ok(org.api.post("/api/v1/members", json={"email": reader.email, "role": "read_only"}), 201)
+    page.goto("/signin")
+    submit(page, "main form", {"email": reader.email, "password": PASSWORD}, "Sign in")
+    expect(page).to_have_url(re.compile(r"/orgs$"))
+    page.goto(f"/o/{org.slug}")
+    expect(page.locator("header .role")).to_have_text("Read-only")
+    expect(page.locator("#events")).to_contain_text("Opening night")
+    expect(page.locator("#new-event")).to_have_count(0)
+    expect(page.locator("nav.org-nav")).not_to_contain_text("API keys")
+    expect(page.locator("nav.org-nav")).not_to_contain_text("Audit log")
+    page.goto(f"/o/{org.slug}/venues")
+    expect(page.locator("#new-venue")).to_have_count(0)
+    page.goto(f"/o/{org.slug}/layouts/{seated.layout_id}")
+    expect(page.locator("#builder")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#plan .seat")).to_have_count(30)
+    expect(page.locator("#save")).to_have_count(0)
+    expect(page.locator("#zone-form")).to_have_count(0)
+    page.goto(f"/o/{org.slug}/events/{seated.event_id}")
+    expect(page.locator("#publishing")).to_have_count(0)
+    expect(page.locator("#date-form")).to_have_count(0)
+    expect(page.locator("form[action$='/signout']")).to_have_count(1)
+    page.goto(f"/o/{org.slug}/team")
+    expect(page.locator("#add-member")).to_have_count(0)
+
+    # The server refuses what the page hides, with the session's own valid token.
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    assert token
+    refused = page.request.post(
+        f"/o/{org.slug}/venues", form={"csrf": token, "name": "Sneaky Hall"}
+    )
+    assert refused.status == 403
+    api_refused = page.request.patch(
+        f"/api/v1/layouts/{seated.layout_id}/seats",
+        headers={"X-Org": org.slug, "X-CSRF-Token": token},
+        data={"seat_ids": seated.seat_ids[:1], "remove": True},
+    )
+    assert api_refused.status == 403
+    assert len(ok(org.api.get(f"/api/v1/layouts/{seated.layout_id}"))["seats"]) == 30
+    assert [v["name"] for v in ok(org.api.get("/api/v1/venues"))] == ["Civic Hall"]
+    assert Role.READ_ONLY.value in {
+        m["role"] for m in ok(org.api.get("/api/v1/members")) if m["email"] == reader.email
+    }
