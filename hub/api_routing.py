@@ -104,7 +104,9 @@ class ApiRouter:
                 request: Request,
                 handlers: dict[str, Callable[[Request], Awaitable[Response]]] = handlers,
             ) -> Response:
-                return await handlers[request.method](request)
+                # Starlette answers HEAD on GET routes: the GET handler serves it.
+                method = "GET" if request.method == "HEAD" else request.method
+                return await handlers[method](request)
 
             out.append(Route(self.prefix + path, dispatch, methods=list(methods)))
         return out
