@@ -215,7 +215,9 @@ class PageRouter:
                 request: Request,
                 handlers: dict[str, Callable[[Request], Awaitable[Response]]] = handlers,
             ) -> Response:
-                return await handlers[request.method](request)
+                # Starlette answers HEAD on GET routes: the GET handler serves it.
+                method = "GET" if request.method == "HEAD" else request.method
+                return await handlers[method](request)
 
             out.append(Route(path, dispatch, methods=list(methods)))
         return out

@@ -328,3 +328,56 @@ def test_read_only_members_see_no_forms_and_are_refused(
     assert Role.READ_ONLY.value in {
         m["role"] for m in ok(org.api.get("/api/v1/members")) if m["email"] == reader.email
     }
+
+
+def test_admin_manages_team_api_keys_and_settings(
+    page: Page, hub: Hub, make_org: OrgFactory, screenshots: Path
+) -> None:
+    org = new_org(make_org)
+    page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure?" of revoke, remove
+    page.goto("/signin")
+    submit(page, "main form", {"email": org.admin_email, "password": PASSWORD}, "Sign in")
+    page.goto(f"/o/{org.slug}/team")
+
+    # Someone who has not signed up yet cannot be added; what was typed stays.
+    submit(page, "#add-member", {"email": "nobody@example.org"}, "Add member")
+    expect(page.locator("#add-member .form-error")).to_contain_text("ask them to sign up first")
+    expect(page.locator('#add-member input[name="email"]')).to_have_value("nobody@example.org")
+    colleague = sign_up(hub, "Colleague")
+    submit(page, "#add-member", {"email": colleague.email, "role": "Event manager"}, "Add member")
+    row = page.locator(f'#members tr[data-email="{colleague.email}"]')
+    expect(row.locator("select")).to_have_value("event_manager")
+    row.locator("select").select_option(label="Finance")
+    row.get_by_role("button", name="Change").click()
+    expect(row.locator("select")).to_have_value("finance")
+    page.screenshot(path=screenshots / "hub-team.png", full_page=True)
+    row.get_by_role("button", name="Remove").click()
+    expect(page.locator("#members")).not_to_contain_text(colleague.email)
+
+    # An API key is shown once, works, and stops working when revoked.
+    page.locator("nav.org-nav").get_by_role("link", name="API keys").click()
+    submit(page, "main form.grid-form", {"name": "Box office", "role": "Read-only"}, "Create key")
+    key = page.locator("#new-key").inner_text()
+    assert key.startswith("vgk_")
+    with_key = hub.client(headers={"authorization": f"Bearer {key}"})
+    assert with_key.get("/api/v1/org").status_code == 200
+    page.locator("nav.org-nav").get_by_role("link", name="API keys").click()
+    expect(page.locator("#new-key")).to_have_count(0)
+    page.locator("#keys tr", has_text="Box office").get_by_role("button", name="Revoke").click()
+    expect(page.locator("#keys tr", has_text="Box office")).to_contain_text("revoked")
+    assert with_key.get("/api/v1/org").status_code == 401
+
+    # Settings: a bad currency is explained, then the org is renamed and recoloured.
+    page.locator("nav.org-nav").get_by_role("link", name="Settings").click()
+    submit(page, "main form", {"name": "Karoo Festival", "currency": "rand"}, "Save settings")
+    expect(page.locator(".form-error")).to_contain_text("Currency: use a three-letter")
+    expect(page.locator('input[name="name"]')).to_have_value("Karoo Festival")
+    submit(page, "main form", {"currency": "ZAR", "colour": "#aa3300"}, "Save settings")
+    expect(page.locator(".notice")).to_have_text("Saved.")
+    expect(page.locator("header .switcher summary")).to_have_text("Karoo Festival")
+    org_now = ok(org.api.get("/api/v1/org"))
+    assert (org_now["name"], org_now["branding"]["colour"]) == ("Karoo Festival", "#aa3300")
+
+    page.locator("nav.org-nav").get_by_role("link", name="Audit log").click()
+    for action in ("member.added", "member.role_changed", "api_key.revoked", "org.updated"):
+        expect(page.locator("#audit")).to_contain_text(action)
