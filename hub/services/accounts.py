@@ -29,6 +29,8 @@ async def sign_up(email: str, name: str, password: str) -> User:
         raise ValidationFailed(problem)
     if not name.strip():
         raise ValidationFailed("enter your name")
+    if len(name.strip()) > 200:
+        raise ValidationFailed("the name is too long (200 characters at most)")
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise ValidationFailed("enter a valid email address")

@@ -16,12 +16,17 @@ async def record(
     """Append one entry for the principal's org."""
     await AuditEntry.create(
         org_id=principal.org_id,
-        actor=principal.display,
+        # A member is shown as "name <email>", up to 457 characters: the log keeps 300.
+        actor=_clip(principal.display),
         action=action,
-        target=target,
+        target=_clip(target),
         detail={k: str(v) for k, v in detail.items()},
         at=now,
     )
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def entries(principal: Principal, limit: int = 200) -> list[AuditOut]:
