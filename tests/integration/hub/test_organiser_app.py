@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from hub.roles import Role
 from tests.integration.hub.conftest import PASSWORD, Hub, Org, OrgFactory
 from tests.integration.hub.seated_event import build_seated_event, ok
-from tests.integration.hub.web_user import sign_up
+from tests.integration.hub.web_user import sign_in, sign_up
 from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 
@@ -381,3 +381,38 @@ def test_admin_manages_team_api_keys_and_settings(
     page.locator("nav.org-nav").get_by_role("link", name="Audit log").click()
     for action in ("member.added", "member.role_changed", "api_key.revoked", "org.updated"):
         expect(page.locator("#audit")).to_contain_text(action)
+
+
+def test_refused_forms_explain_and_keep_what_was_typed(hub: Hub, make_org: OrgFactory) -> None:
+    org = new_org(make_org)
+    seated = build_seated_event(org.api, publish=False)
+    admin = sign_in(hub, org.admin_email)
+    layout = f"/o/{org.slug}/layouts/{seated.layout_id}"
+    mixed = admin.post(
+        f"{layout}/seats",
+        {"section_id": seated.section_id, "first_row": "A", "last_row": "3", "skip_seats": "4 x"},
+    )
+    assert mixed.status_code == 422
+    assert "Skip seat numbers" in mixed.text
+    assert 'value="4 x"' in mixed.text
+    event = f"/o/{org.slug}/events/{seated.event_id}"
+    bad_rule = admin.post(f"{event}/gate-rules", {"description": "Evenings", "rule": '{"<": [1, 2'})
+    assert bad_rule.status_code == 422
+    assert "Rule: this is not valid JSON" in bad_rule.text
+    assert "{&#34;&lt;&#34;: [1, 2</textarea>" in bad_rule.text  # kept, and escaped
+    listed = admin.post(
+        f"{event}/check-in-lists",
+        {"name": "Floor", "gates": "north, south", "ticket_type_ids": seated.ticket_type_id},
+    )
+    assert listed.status_code == 303
+    lists = ok(org.api.get(f"/api/v1/events/{seated.event_id}/check-in-lists"))
+    assert [(c["gates"], c["ticket_type_ids"]) for c in lists] == [
+        (["north", "south"], [seated.ticket_type_id])
+    ]
+    discount = admin.post(
+        f"{event}/price-rules",
+        {"kind": "promo_code", "name": "Crew", "code": "CREW", "amount_off_cents": "12,50"},
+    )
+    assert discount.status_code == 303
+    rules = ok(org.api.get(f"/api/v1/events/{seated.event_id}/price-rules"))
+    assert [r["amount_off_cents"] for r in rules] == [1250]
