@@ -22,6 +22,7 @@ from hub.models import (
     PriceZone,
     Seat,
     Ticket,
+    TicketKind,
     TicketType,
     Venue,
 )
@@ -106,6 +107,9 @@ async def update_event(principal: Principal, event_id: object, data: EventUpdate
         if event.status != EventStatus.DRAFT:
             raise InvalidTransition("the layout of a published event cannot change")
         await layout_for_event(principal, data.layout_id, event.venue_id)
+        # Seated types are priced by zones of the old layout: they would sell its seats.
+        if await scoped(TicketType, principal, event_id=event.id, kind=TicketKind.SEATED).exists():
+            raise Conflict("seated ticket types use the current layout: delete them first")
         event.layout_id = data.layout_id
     for field in ("name", "description", "timezone", "currency"):
         value = getattr(data, field)

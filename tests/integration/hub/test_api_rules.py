@@ -197,6 +197,17 @@ def test_a_draft_cannot_end_and_an_ended_event_stays_ended(org: Org) -> None:
     _error(org.api.post(f"{base}/status", json={"status": "cancelled"}), 409)
 
 
+def test_a_draft_keeps_its_layout_while_seated_types_use_it(org: Org) -> None:
+    ev = build_seated_event(org.api, publish=False)
+    base = f"/api/v1/events/{ev.event_id}"
+    other = ok(org.api.post(f"/api/v1/venues/{ev.venue_id}/layouts", json={"name": "Alt"}), 201)
+    refused = org.api.patch(base, json={"layout_id": other["id"]})
+    assert "seated ticket types" in _error(refused, 409)["message"]
+    assert ok(org.api.get(base))["layout_id"] == ev.layout_id
+    ok(org.api.delete(f"{base}/ticket-types/{ev.ticket_type_id}"), 204)
+    assert ok(org.api.patch(base, json={"layout_id": other["id"]}))["layout_id"] == other["id"]
+
+
 # Prices
 
 
