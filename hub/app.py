@@ -62,6 +62,15 @@ def create_app(settings: HubSettings) -> Starlette:
             )
         return Response(str(exc.detail), exc.status_code, media_type="text/plain")
 
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback after this answer; the client gets the usual shape.
+        if request.url.path.startswith("/api/"):
+            return json_response(
+                {"error": {"code": "internal_error", "message": "the hub failed; it is logged"}},
+                500,
+            )
+        return Response("The hub failed; it is logged.", 500, media_type="text/plain")
+
     async def hub_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HubError)
         return error_response(exc)
@@ -77,5 +86,9 @@ def create_app(settings: HubSettings) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={HTTPException: http_error, HubError: hub_error},
+        exception_handlers={
+            HTTPException: http_error,
+            HubError: hub_error,
+            Exception: unexpected_error,
+        },
     )

@@ -32,8 +32,10 @@ def publish_problems(facts: EventFacts, now: dt.datetime) -> list[str]:
     for starts, ends in facts.sessions:
         if ends <= starts:
             problems.append(f"the date starting {starts:%Y-%m-%d %H:%M} ends before it starts")
-        elif ends <= now:
-            problems.append(f"the date starting {starts:%Y-%m-%d %H:%M} is already over")
+    # A festival published late, on its second day, is still worth publishing; an event
+    # whose every date is over is not.
+    if facts.sessions and all(ends <= now for _starts, ends in facts.sessions):
+        problems.append("every date is already over")
     if not facts.ticket_types:
         problems.append("add at least one ticket type")
     for name, kind, _price, quota, zone_seats in facts.ticket_types:

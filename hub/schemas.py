@@ -7,7 +7,9 @@ OpenAPI document, so the document cannot drift from what the hub enforces.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
+import zoneinfo
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -29,8 +31,30 @@ RowLabel = Annotated[str, msgspec.Meta(min_length=1, max_length=8, pattern=r"^[A
 SeatNumber = Annotated[int, msgspec.Meta(ge=1, le=999)]
 
 
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """The tz database's zone names (Africa/Johannesburg, UTC, ...)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_timezone(name: str) -> bool:
+    return name in known_timezones()
+
+
 class Input(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """Base of request bodies: unknown fields are refused, not silently dropped."""
+    """Base of request bodies: unknown fields are refused, not silently dropped.
+
+    A struct with a `timezone` field refuses names the tz database does not know: msgspec
+    reports a ValueError from `__post_init__` as a validation error of the body.
+    """
+
+    def __post_init__(self) -> None:
+        timezone = getattr(self, "timezone", None)
+        if timezone is not None and not is_timezone(timezone):
+            raise ValueError(
+                f"unknown timezone {timezone!r}: use a tz database name like "
+                "Africa/Johannesburg or UTC - at `$.timezone`"
+            )
 
 
 # Organisation and people
@@ -221,8 +245,10 @@ class EventIn(Input):
 
 
 class EventUpdate(Input):
+    """Fields left out stay as they are; `layout_id: null` takes the layout off a draft."""
+
     name: Name | None = None
-    layout_id: uuid.UUID | None = None
+    layout_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
     description: Text | None = None
     timezone: Timezone | None = None
     currency: Currency | None = None

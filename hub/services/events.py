@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import msgspec
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -103,10 +104,11 @@ async def _editable(principal: Principal, event_id: object) -> Event:
 
 async def update_event(principal: Principal, event_id: object, data: EventUpdate) -> EventOut:
     event = await _editable(principal, event_id)
-    if data.layout_id is not None and data.layout_id != event.layout_id:
+    if data.layout_id is not msgspec.UNSET and data.layout_id != event.layout_id:
         if event.status != EventStatus.DRAFT:
             raise InvalidTransition("the layout of a published event cannot change")
-        await layout_for_event(principal, data.layout_id, event.venue_id)
+        if data.layout_id is not None:
+            await layout_for_event(principal, data.layout_id, event.venue_id)
         # Seated types are priced by zones of the old layout: they would sell its seats.
         if await scoped(TicketType, principal, event_id=event.id, kind=TicketKind.SEATED).exists():
             raise Conflict("seated ticket types use the current layout: delete them first")
@@ -258,6 +260,11 @@ async def delete_ticket_type(principal: Principal, event_id: object, type_id: ob
     row = await get_owned(TicketType, principal, type_id, event_id=event.id)
     if await Ticket.filter(ticket_type_id=row.id).exists():
         raise Conflict("tickets of this type exist: it cannot be deleted")
+    if (
+        event.status == EventStatus.PUBLISHED
+        and await scoped(TicketType, principal, event_id=event.id).count() <= 1
+    ):
+        raise InvalidTransition("a published event keeps at least one ticket type")
     await row.delete()
 
 

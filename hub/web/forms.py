@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 import msgspec
 from starlette.datastructures import FormData
 
+from hub.schemas import is_timezone
+
 T = TypeVar("T")
 
 # Fields whose name alone does not say enough, and what msgspec's pattern errors mean.
@@ -190,12 +192,8 @@ def zone(timezone: str) -> dt.tzinfo:
 
 def check_timezone(timezone: str) -> None:
     """FormError unless `timezone` is a tz database name like Africa/Johannesburg."""
-    try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise FormError(
-            "Timezone: use a name like Africa/Johannesburg or UTC", "timezone"
-        ) from None
+    if not is_timezone(timezone):
+        raise FormError("Timezone: use a name like Africa/Johannesburg or UTC", "timezone")
 
 
 def optional_uuid(value: str | None) -> uuid.UUID | None:

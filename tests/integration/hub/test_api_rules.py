@@ -134,7 +134,7 @@ def test_publishing_lists_every_problem_then_publishes(org: Org, event: SeatedEv
     )
     blocked = _error(org.api.post(f"{base}/status", json={"status": "published"}), 422)
     assert blocked["problems"] == [
-        "the date starting 2020-01-01 18:00 is already over",
+        "every date is already over",
         "ticket type 'Boxes' is seated in a zone with no seats",
     ]
     assert "already over" in blocked["message"]
@@ -206,6 +206,29 @@ def test_a_draft_keeps_its_layout_while_seated_types_use_it(org: Org) -> None:
     assert ok(org.api.get(base))["layout_id"] == ev.layout_id
     ok(org.api.delete(f"{base}/ticket-types/{ev.ticket_type_id}"), 204)
     assert ok(org.api.patch(base, json={"layout_id": other["id"]}))["layout_id"] == other["id"]
+    # Leaving the field out keeps the layout; null takes it off (a general admission event).
+    assert ok(org.api.patch(base, json={"name": "Renamed"}))["layout_id"] == other["id"]
+    assert ok(org.api.patch(base, json={"layout_id": None}))["layout_id"] is None
+
+
+def test_a_published_event_keeps_at_least_one_ticket_type(org: Org) -> None:
+    ev = build_seated_event(org.api)
+    base = f"/api/v1/events/{ev.event_id}"
+    ok(org.api.delete(f"{base}/ticket-types/{ev.ticket_type_id}"), 204)
+    refused = org.api.delete(f"{base}/ticket-types/{ev.general_type_id}")
+    assert _error(refused, 409)["code"] == "invalid_transition"
+    assert [t["id"] for t in ok(org.api.get(f"{base}/ticket-types"))] == [ev.general_type_id]
+
+
+def test_timezones_must_be_real_tz_database_names(org: Org) -> None:
+    for body in ({"name": "Hall", "timezone": "Mars/Olympus"}, {"name": "Hall", "timezone": "+02"}):
+        refused = _error(org.api.post("/api/v1/venues", json=body), 422)
+        assert "unknown timezone" in refused["message"]
+    made = ok(
+        org.api.post("/api/v1/venues", json={"name": "Hall", "timezone": "Africa/Maseru"}), 201
+    )
+    assert made["timezone"] == "Africa/Maseru"
+    _error(org.api.patch("/api/v1/org", json={"timezone": "Nowhere"}), 422)
 
 
 # Prices
