@@ -10,7 +10,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 
-from hub.demo_data import DEMO_EMAIL, DEMO_PASSWORD
+from hub.demo_data import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG
 from voelgoed.demo import PACKAGE_NAME, prepare
 from voelgoed.processes import ServerProcess, free_port, voelgoed_command
 
@@ -57,6 +57,12 @@ def test_demo_serves_three_gates_and_its_sample_codes_get_the_promised_answers(
         assert hub is not None, output
         assert httpx.get(f"{hub.group(1)}/api/v1/health").json()["status"] == "ok"
         assert f"sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}" in output
+        with httpx.Client(base_url=hub.group(1), follow_redirects=True) as browser:
+            signed_in = browser.post(
+                "/signin", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+            )
+            assert signed_in.status_code == 200, signed_in.text
+            assert "Opening Night" in browser.get(f"/o/{DEMO_SLUG}").text
     assert (tmp_path / PACKAGE_NAME).exists()
 
 
