@@ -9,11 +9,17 @@ from starlette.responses import Response
 from contract.event_package import encode_package
 from hub import schemas as s
 from hub.api_routing import ApiRouter, Call
+from hub.http import json_response
 from hub.roles import Action
 from hub.services import accounts, audit, events, keys, packages, tickets, venues
 
 api = ApiRouter()
 route = api.route
+
+
+def paged(items: list[Any], total: int) -> Response:
+    """A page of a long list, with the size of the whole list in X-Total-Count."""
+    return json_response(items, headers={"x-total-count": str(total)})
 
 
 # Organisation and people
@@ -142,9 +148,10 @@ async def revoke_api_key(call: Call) -> Any:
     tag="org",
     action=Action.AUDIT_READ,
     response=list[s.AuditOut],
+    query=s.Paging,
 )
 async def audit_log(call: Call) -> Any:
-    return await audit.entries(call.principal)
+    return paged(*await audit.entries(call.principal, call.query))
 
 
 # Venues and seating
@@ -628,9 +635,10 @@ async def rotate_key(call: Call) -> Any:
     tag="tickets",
     action=Action.TICKETS_READ,
     response=list[s.TicketOut],
+    query=s.Paging,
 )
 async def list_tickets(call: Call) -> Any:
-    return await tickets.list_tickets(call.principal, call.params["event_id"])
+    return paged(*await tickets.list_tickets(call.principal, call.params["event_id"], call.query))
 
 
 @route(

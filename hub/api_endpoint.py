@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from hub.api_routing import ApiRoute, Call
 from hub.errors import HubError, InvalidBody, NotFound, NotSignedIn
-from hub.http import decode_json, error_response, json_response, read_body
+from hub.http import decode_json, decode_query, error_response, json_response, read_body
 from hub.services import accounts
 from hub.sessions import CSRF_HEADER, check_csrf, signed_in_user
 from hub.settings import HubSettings
@@ -58,6 +58,9 @@ def api_endpoint(
         try:
             principal = await principal_for(request, settings, now)
             require(principal, route.action)
+            query = None
+            if route.query is not None:
+                query = decode_query(dict(request.query_params), route.query)
             body = None
             if route.body is not None:
                 raw = await read_body(request, settings.max_body_bytes)
@@ -65,7 +68,7 @@ def api_endpoint(
                     raise InvalidBody("a JSON body is required")
                 body = decode_json(raw, route.body)
             result = await route.handler(
-                Call(principal, dict(request.path_params), body, now, request)
+                Call(principal, dict(request.path_params), query, body, now, request)
             )
         except HubError as exc:
             return error_response(exc)

@@ -39,6 +39,7 @@ class Call:
 
     principal: Principal
     params: dict[str, str]
+    query: Any
     body: Any
     now: dt.datetime
     request: Request
@@ -60,6 +61,8 @@ class ApiRoute:
     body: type[Any] | None = None
     response: Any = None
     status: int = 200
+    # A struct of query parameters (e.g. `Paging`); its fields become documented parameters.
+    query: type[Any] | None = None
 
 
 @dataclass
@@ -80,10 +83,11 @@ class ApiRouter:
         body: type[Any] | None = None,
         response: Any = None,
         status: int = 200,
+        query: type[Any] | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.declared.append(
-                ApiRoute(method, path, handler, summary, tag, action, body, response, status)
+                ApiRoute(method, path, handler, summary, tag, action, body, response, status, query)
             )
             return handler
 
@@ -153,7 +157,8 @@ class ApiRouter:
                         "schema": {"type": "string", "format": "uuid"},
                     }
                     for name in PATH_PARAM.findall(r.path)
-                ],
+                ]
+                + _query_parameters(r.query),
                 "responses": {},
             }
             if r.body is not None:
@@ -162,10 +167,19 @@ class ApiRouter:
                     "content": {"application/json": {"schema": schema_of[repr(r.body)]}},
                 }
             ok: dict[str, Any] = {"description": "OK"}
+            if r.query is not None:
+                ok["headers"] = {
+                    "X-Total-Count": {
+                        "description": "How many items there are in all pages",
+                        "schema": {"type": "integer"},
+                    }
+                }
             if r.response is not None:
                 ok["content"] = {"application/json": {"schema": schema_of[repr(r.response)]}}
             op["responses"][str(r.status)] = ok
             statuses = ["401", "403", "404"]
+            if r.query is not None:
+                statuses.append("422")
             if r.body is not None:
                 statuses += ["400", "409", "413", "422"]
             elif r.method != "GET":
@@ -190,3 +204,14 @@ class ApiRouter:
             },
             "security": [{"apiKey": []}],
         }
+
+
+def _query_parameters(query: type[Any] | None) -> list[dict[str, Any]]:
+    if query is None:
+        return []
+    schema = msgspec.json.schema(query)
+    fields = schema["$defs"][query.__name__]["properties"]
+    return [
+        {"name": name, "in": "query", "required": False, "schema": field_schema}
+        for name, field_schema in fields.items()
+    ]

@@ -14,9 +14,13 @@ from hub.errors import BodyTooLarge, HubError, InvalidBody, InvalidJSON, Publish
 encode_json = msgspec.json.Encoder().encode
 
 
-def json_response(content: object, status_code: int = 200) -> Response:
+def json_response(
+    content: object, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     """A JSON response encoded with msgspec (structs, dicts, lists)."""
-    return Response(encode_json(content), status_code, media_type="application/json")
+    return Response(
+        encode_json(content), status_code, headers=headers, media_type="application/json"
+    )
 
 
 def error_body(exc: HubError) -> dict[str, Any]:
@@ -101,3 +105,11 @@ def unstorable(value: object, where: str = "$") -> str | None:
             if problem:
                 return problem
     return None
+
+
+def decode_query(params: dict[str, str], query_type: type[Any]) -> Any:
+    """Validate query parameters (text) into `query_type`; InvalidBody names the parameter."""
+    try:
+        return msgspec.convert(params, type=query_type, strict=False)
+    except msgspec.ValidationError as exc:
+        raise InvalidBody(f"query parameter: {exc}") from None

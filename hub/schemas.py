@@ -57,6 +57,14 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
             )
 
 
+class Paging(Input):
+    """Which part of a long list: `limit` items from `offset`. The answer's X-Total-Count
+    header says how many there are in all."""
+
+    limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 100
+    offset: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
+
+
 # Organisation and people
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from hub.models import AuditEntry
 from hub.roles import Action
-from hub.schemas import AuditOut
+from hub.schemas import AuditOut, Paging
 from hub.tenancy import Principal, require, scoped
 
 
@@ -29,7 +29,10 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def entries(principal: Principal, limit: int = 200) -> list[AuditOut]:
+async def entries(principal: Principal, paging: Paging) -> tuple[list[AuditOut], int]:
+    """One page of the log, newest first, and how many entries there are in all."""
     require(principal, Action.AUDIT_READ)
-    rows = await scoped(AuditEntry, principal).order_by("-at", "-id").limit(limit)
-    return [AuditOut(r.actor, r.action, r.target, r.detail, r.at) for r in rows]
+    query = scoped(AuditEntry, principal)
+    rows = await query.order_by("-at", "-id").offset(paging.offset).limit(paging.limit)
+    total = await query.count()
+    return [AuditOut(r.actor, r.action, r.target, r.detail, r.at) for r in rows], total

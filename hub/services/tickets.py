@@ -12,7 +12,7 @@ from contract.ticket_token import TicketClaims, sign_token
 from hub.errors import Conflict, InvalidTransition, ValidationFailed
 from hub.models import Event, EventStatus, Seat, Ticket, TicketKind, TicketStatus, TicketType
 from hub.roles import Action
-from hub.schemas import TicketIssueIn, TicketOut
+from hub.schemas import Paging, TicketIssueIn, TicketOut
 from hub.services import audit, keys
 from hub.tenancy import Principal, get_owned, require, scoped
 
@@ -32,17 +32,20 @@ def ticket_out(t: Ticket, seat_label: str | None) -> TicketOut:
 
 
 async def list_tickets(
-    principal: Principal, event_id: object, limit: int = 1000
-) -> list[TicketOut]:
+    principal: Principal, event_id: object, paging: Paging
+) -> tuple[list[TicketOut], int]:
+    """One page of the event's tickets in issue order, and how many there are in all."""
     require(principal, Action.TICKETS_READ)
     event = await get_owned(Event, principal, event_id)
+    query = scoped(Ticket, principal, event_id=event.id)
     rows = (
-        await scoped(Ticket, principal, event_id=event.id)
-        .order_by("issued_at")
-        .limit(limit)
+        await query.order_by("issued_at", "id")
+        .offset(paging.offset)
+        .limit(paging.limit)
         .prefetch_related("seat")
     )
-    return [ticket_out(t, t.seat.label if t.seat else None) for t in rows]
+    total = await query.count()
+    return [ticket_out(t, t.seat.label if t.seat else None) for t in rows], total
 
 
 async def issue(

@@ -9,6 +9,7 @@ from hub.schemas import ApiKeyIn, MemberIn, OrgUpdate, RoleChange
 from hub.services import accounts, audit
 from hub.web.forms import convert
 from hub.web.page_routing import PageRouter, Visit
+from hub.web.paging import pages, requested
 
 router = PageRouter()
 
@@ -81,5 +82,8 @@ async def update_settings(visit: Visit) -> Response:
 
 @router.org("GET", "/audit", Action.AUDIT_READ)
 async def audit_page(visit: Visit) -> Response:
-    entries = await audit.entries(visit.member)
-    return visit.render("audit.html", title="Audit log", entries=entries)
+    paging = requested(visit.request.query_params.get("page"))
+    entries, total = await audit.entries(visit.member, paging)
+    return visit.render(
+        "audit.html", title="Audit log", entries=entries, pages=pages(paging, len(entries), total)
+    )

@@ -14,6 +14,7 @@ from hub.services import events, tickets, venues
 from hub.web.event_pages import event_context
 from hub.web.forms import convert
 from hub.web.page_routing import PageRouter, Visit
+from hub.web.paging import pages, requested
 
 router = PageRouter()
 
@@ -23,12 +24,15 @@ async def tickets_page(visit: Visit) -> Response:
     context = await event_context(visit)
     event_id = context["event"].id
     ticket_types = await events.list_ticket_types(visit.member, event_id)
+    paging = requested(visit.request.query_params.get("page"))
+    shown, total = await tickets.list_tickets(visit.member, event_id, paging)
     return visit.render(
         "tickets.html",
         **context,
         ticket_types=ticket_types,
         type_names={t.id: t.name for t in ticket_types},
-        tickets=await tickets.list_tickets(visit.member, event_id),
+        tickets=shown,
+        pages=pages(paging, len(shown), total),
     )
 
 

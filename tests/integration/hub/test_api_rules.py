@@ -24,6 +24,7 @@ from hub.services import accounts
 from tests.integration.hub.api_world import sign_up
 from tests.integration.hub.conftest import Hub, Org, OrgFactory
 from tests.integration.hub.seated_event import SeatedEvent, build_seated_event, ok
+from tests.integration.hub.web_user import sign_in
 
 
 @pytest.fixture(scope="module")
@@ -513,3 +514,48 @@ def test_sign_up_refuses_a_name_longer_than_an_account_holds(hub: Hub) -> None:
         return "accepted"
 
     assert "name" in asyncio.run(attempt())
+
+
+def test_long_lists_come_in_pages_and_say_how_long_they_are(hub: Hub, make_org: OrgFactory) -> None:
+    org = make_org()
+    ev = build_seated_event(org.api)
+    base = f"/api/v1/events/{ev.event_id}"
+    ok(
+        org.api.post(
+            f"{base}/tickets", json={"ticket_type_id": ev.general_type_id, "quantity": 50}
+        ),
+        201,
+    )
+    first = org.api.get(f"{base}/tickets", params={"limit": 20})
+    assert first.headers["x-total-count"] == "50"
+    rest = org.api.get(f"{base}/tickets", params={"limit": 1000, "offset": 20})
+    ids = [t["id"] for t in ok(first)] + [t["id"] for t in ok(rest)]
+    assert len(ids) == len(set(ids)) == 50
+    assert ok(org.api.get(f"{base}/tickets", params={"offset": 50})) == []
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "ten"}):
+        assert (
+            "query parameter" in _error(org.api.get(f"{base}/tickets", params=bad), 422)["message"]
+        )
+    assert int(org.api.get("/api/v1/audit", params={"limit": 1}).headers["x-total-count"]) >= 2
+
+    # The page shows 100 at a time, and where the visitor is.
+    promenade = ok(
+        org.api.post(
+            f"{base}/ticket-types",
+            json={"name": "Promenade", "kind": "general", "price_cents": 5000, "quota": 50},
+        ),
+        201,
+    )
+    ok(
+        org.api.post(f"{base}/tickets", json={"ticket_type_id": promenade["id"], "quantity": 50}),
+        201,
+    )
+    seats = {"ticket_type_id": ev.ticket_type_id, "seat_ids": ev.seat_ids}
+    ok(org.api.post(f"{base}/tickets", json=seats), 201)
+    browser = sign_in(hub, org.admin_email).client
+    page = browser.get(f"/o/{org.slug}/events/{ev.event_id}/tickets")
+    assert page.text.count('class="wrap qr-text"') == 100
+    assert "1&ndash;100 of 130" in page.text
+    second = browser.get(f"/o/{org.slug}/events/{ev.event_id}/tickets?page=2")
+    assert second.text.count('class="wrap qr-text"') == 30
+    assert "101&ndash;130 of 130" in second.text
