@@ -3,8 +3,8 @@
 When no row of the batch is known locally, every change is the first value of its cell in
 its row's first life, so the sequential rules of ``sync.merge`` reduce to "every change wins,
 stamped with the running maximum of the db_versions seen so far". This module writes that
-outcome with one ``executemany`` per table and kind (keys, rows, clocks) built column-wise,
-instead of a Python step per change. ``eligible`` decides when the reduction holds;
+outcome with one ``executemany`` per table for the rows and one for their clock rows (one
+per key), instead of a merge step per change. ``eligible`` decides when the reduction holds;
 anything else goes through ``sync.merge``. A property test checks that both paths leave
 identical databases.
 """
@@ -19,17 +19,23 @@ from itertools import accumulate, repeat
 from operator import itemgetter
 
 from sync.changes import Change
-from sync.schema import SENTINEL, TableInfo, origin_index, quote_ident
+from sync.schema import (
+    KEY_NUMBER,
+    KEY_VERSION,
+    PK,
+    ROW_VERSION,
+    SENTINEL,
+    TableInfo,
+    cell_columns,
+    origin_indexes,
+    quote_ident,
+)
+from sync.store import NewKeys
 from sync.values import SqlValue
 
-_TABLE_PK = itemgetter(0, 1)
 # From this many change rows of one table, a batch drops the per-origin index (rebuilt
 # by the next per-origin pull).
 _REINDEX_ROWS = 20_000
-
-
-def _origin(change: Change) -> int:
-    return change.origin_version or change.db_version
 
 
 def eligible(
@@ -52,20 +58,20 @@ def eligible(
 
 def _all_new(conn: sqlite3.Connection, info: TableInfo, rows: list[tuple[SqlValue, ...]]) -> bool:
     empty = conn.execute(
-        f"SELECT NOT EXISTS (SELECT 1 FROM {info.pk_table})"
+        f"SELECT NOT EXISTS (SELECT 1 FROM {info.clock})"
         f" AND NOT EXISTS (SELECT 1 FROM {info.quoted})"
     ).fetchone()[0]
     if empty:
         return True
     name = quote_ident(f"sync_stage__{info.name}")
     cols = ", ".join(quote_ident(c) for c in info.pks)
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (pk BLOB PRIMARY KEY, {cols})")
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({PK} BLOB PRIMARY KEY, {cols})")
     conn.execute(f"DELETE FROM temp.{name}")
     marks = ", ".join("?" * (len(info.pks) + 1))
     conn.executemany(f"INSERT INTO temp.{name} VALUES ({marks})", rows)
     on = " AND ".join(f"p.{quote_ident(c)} = s.{quote_ident(c)}" for c in info.pks)
     known = conn.execute(
-        f"SELECT EXISTS (SELECT 1 FROM temp.{name} s JOIN {info.pk_table} p ON {on})"
+        f"SELECT EXISTS (SELECT 1 FROM temp.{name} s JOIN {info.clock} p ON {on})"
         f" OR EXISTS (SELECT 1 FROM temp.{name} s JOIN {info.quoted} p ON {on})"
     ).fetchone()[0]
     return not known
@@ -76,13 +82,17 @@ def apply(
     batch: list[Change],
     keys: Mapping[tuple[str, bytes], tuple[SqlValue, ...]],
     tables: Mapping[str, TableInfo],
-    base_version: int,
+    *,
+    new_keys: NewKeys,
 ) -> int | None:
     """Merge an ``eligible`` batch; returns the transaction's db_version, or None (having
     written nothing) when some row of the batch is already known locally.
 
-    ``base_version`` is the lowest version a write of this transaction may take.
+    ``new_keys[0]`` is the lowest version a write of this transaction may take; keys are
+    numbered from ``new_keys[1]`` in order of first appearance, as the row-by-row path
+    numbers them.
     """
+    base_version, take_keys = new_keys
     by_table: dict[str, list[tuple[bytes, tuple[SqlValue, ...]]]] = {}
     for (table, pk), key_values in keys.items():
         by_table.setdefault(table, []).append((pk, key_values))
@@ -96,58 +106,61 @@ def apply(
     ordinals = {
         bytes(s): int(o) for o, s in conn.execute("SELECT ordinal, site_id FROM sync_site_ids")
     }
-    # Keys are numbered in order of first appearance, as the row-by-row path numbers them.
-    row_keys: dict[tuple[str, bytes], int] = {}
-    for table, rows in by_table.items():
-        info = tables[table]
-        top = int(conn.execute(f"SELECT coalesce(max(key), 0) FROM {info.pk_table}").fetchone()[0])
-        pk_cols = ", ".join(quote_ident(c) for c in info.pks)
-        marks = ", ".join("?" * len(info.pks))
-        conn.executemany(
-            f"INSERT INTO {info.pk_table} (key, pk, {pk_cols}) VALUES (?, ?, {marks})",
-            [(top + n, pk, *kv) for n, (pk, kv) in enumerate(rows, start=1)],
-        )
-        for n, (pk, _kv) in enumerate(rows, start=1):
-            row_keys[(table, pk)] = top + n
     # Each write takes the running maximum of the db_versions merged so far, in batch order.
     stamps = list(map(max, repeat(base_version), accumulate(map(itemgetter(5), batch), max)))
     for table, rows in by_table.items():
         info = tables[table]
         position = {c: i for i, c in enumerate(info.non_pks)}
         width = len(info.non_pks)
-        cells: dict[bytes, list[SqlValue]] = {pk: [None] * width for pk, _kv in rows}
-        in_table = [c for c in batch if c.table == table] if len(by_table) > 1 else batch
-        for change in in_table:
-            cells[change.pk][position[change.cid]] = change.val
+        values: dict[bytes, list[SqlValue]] = {pk: [None] * width for pk, _kv in rows}
+        # Clock cells 1.. (the columns; no marker: every row is in its first life).
+        clocks: dict[bytes, list[int | None]] = {pk: [None] * (5 * width) for pk, _kv in rows}
+        tops: dict[bytes, int] = {}
+        if len(by_table) > 1:
+            picked = [i for i, c in enumerate(batch) if c.table == table]
+            in_table = [batch[i] for i in picked]
+            in_stamps = [stamps[i] for i in picked]
+        else:
+            in_table, in_stamps = batch, stamps
+        for change, stamp in zip(in_table, in_stamps, strict=True):
+            pk = change.pk
+            at = position[change.cid]
+            values[pk][at] = change.val
+            ordinal = ordinals[change.site_id]
+            origin = change.origin_version or change.db_version
+            # Local writes leave origin_version NULL (it is their db_version).
+            kept = None if ordinal == 0 and origin == stamp else origin
+            clocks[pk][5 * at : 5 * at + 5] = (
+                change.col_version,
+                stamp,
+                ordinal,
+                change.seq,
+                kept,
+            )
+            tops[pk] = stamp  # stamps only grow: the last is the row's highest
         pk_cols = ", ".join(quote_ident(c) for c in info.pks)
         names = ", ".join(quote_ident(c) for c in info.non_pks)
         marks = ", ".join("?" * (len(info.pks) + width))
         conn.executemany(
             f"INSERT INTO {info.quoted} ({pk_cols}, {names}) VALUES ({marks})",
-            [(*kv, *cells[pk]) for pk, kv in rows],
+            [(*kv, *values[pk]) for pk, kv in rows],
         )
-        if len(by_table) > 1:
-            picked = [i for i, c in enumerate(batch) if c.table == table]
-            in_stamps = [stamps[i] for i in picked]
-        else:
-            in_stamps = stamps
-        # A large batch (a new gate's initial sync) is not indexed row by row: the index
-        # for per-origin pulls is rebuilt, sorted, when the next pull needs it.
+        # A large batch (a new gate's initial sync) is not indexed row by row: the indexes
+        # for per-origin pulls are rebuilt, sorted, when the next pull needs them.
         if len(in_table) >= _REINDEX_ROWS:
-            conn.execute(f"DROP INDEX IF EXISTS {origin_index(info)[0]}")
+            for index, _ddl in origin_indexes(info):
+                conn.execute(f"DROP INDEX IF EXISTS {index}")
+        first = take_keys(len(rows))
+        rowid = info.rowid_key  # a rowid key is packed as it is read: NULL here
+        cells = ", ".join(", ".join(cell_columns(cell)) for cell in range(1, width + 1))
+        marks = ", ".join("?" * (len(info.pks) + 4 + 5 * width))
         conn.executemany(
             f"INSERT INTO {info.clock}"
-            " (key, col_name, col_version, db_version, site_ordinal, seq, origin_version)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            zip(
-                map(row_keys.__getitem__, map(_TABLE_PK, in_table)),
-                map(itemgetter(2), in_table),
-                map(itemgetter(4), in_table),
-                in_stamps,
-                map(ordinals.__getitem__, map(itemgetter(6), in_table)),
-                map(itemgetter(8), in_table),
-                map(_origin, in_table),
-                strict=True,
-            ),
+            f" ({pk_cols}, {PK}, {KEY_VERSION}, {KEY_NUMBER}, {ROW_VERSION}, {cells})"
+            f" VALUES ({marks})",
+            [
+                (*kv, None if rowid else pk, base_version, first + n, tops[pk], *clocks[pk])
+                for n, (pk, kv) in enumerate(rows)
+            ],
         )
     return int(max(stamps))

@@ -10,7 +10,16 @@ from typing import NamedTuple
 
 from sync.errors import MalformedChangeError, NotReplicatedError
 from sync.pk_codec import unpack_pk
-from sync.schema import SENTINEL, TableInfo, quote_ident, quote_text
+from sync.schema import (
+    KEY_NUMBER,
+    KEY_VERSION,
+    ROW_VERSION,
+    SENTINEL,
+    TableInfo,
+    cell_columns,
+    quote_ident,
+    quote_text,
+)
 from sync.values import SqlValue
 
 SITE_ID_LEN = 16
@@ -41,36 +50,39 @@ class Change(NamedTuple):
     ``db_version``, which is right when the sender is the origin)."""
 
 
-WHERE_SINCE = "c.db_version > ?1 AND c.site_ordinal IS NOT ?2"
-"""Rows above db_version ?1 whose site ordinal is not ?2 (NULL excludes none)."""
+WHERE_SINCE = f"c.{ROW_VERSION} > ?1 AND {{d}} > ?1 AND {{s}} IS NOT ?2"
+"""Cells above db_version ?1 whose site ordinal is not ?2 (NULL excludes none). A ``where``
+template: ``{v}``, ``{d}``, ``{s}``, ``{q}``, ``{o}`` stand for the cell's clock columns."""
 
 
 def changes_select(info: TableInfo, table_index: int, where: str = WHERE_SINCE) -> str:
-    """A SELECT of one table's change rows that match ``where``.
+    """A SELECT of one table's change rows whose cells match ``where`` (a template over one
+    cell's clock columns, see ``WHERE_SINCE``): one SELECT per cell, in a UNION ALL, so
+    that each can use the indexes on its own columns.
 
     Values are read from the table as it is now, as cr-sqlite does. After the nine change
-    columns comes the origin version; three more trailing columns, the table's index, the
-    row's key and the column name, order rows whose (db_version, seq) are equal the way
-    cr-sqlite does.
+    columns comes the origin version; four more trailing columns, the table's index, the
+    row's ordering key and the column name, order rows whose (db_version, seq) are equal the
+    way cr-sqlite does.
     """
-    join = " AND ".join(f"b.{quote_ident(c)} = p.{quote_ident(c)}" for c in info.pks)
-    if info.non_pks:
-        cases = " ".join(
-            f"WHEN {quote_text(col)} THEN b.{quote_ident(col)}" for col in info.non_pks
+    join = " AND ".join(f"b.{quote_ident(c)} = c.{quote_ident(c)}" for c in info.pks)
+    parts = []
+    for cell, cid in enumerate(info.cells):
+        v, d, s, q, o = cell_columns(cell, "c")
+        cl = cell_columns(0, "c")[0]
+        val = "NULL" if cell == 0 else f"b.{quote_ident(cid)}"
+        name = quote_text(cid)
+        condition = where.format(v=v, d=d, s=s, q=q, o=o)
+        parts.append(
+            f"SELECT {quote_text(info.name)}, {info.packed_key('c')}, {name}, {val}, {v}, {d},"
+            f" t.site_id, COALESCE({cl}, 1), {q}, COALESCE({o}, {d}), {table_index},"
+            f" c.{KEY_VERSION}, c.{KEY_NUMBER}, {name}"
+            f" FROM {info.clock} c"
+            + (f" LEFT JOIN {info.quoted} b ON {join}" if cell else "")
+            + f" JOIN sync_site_ids t ON t.ordinal = {s}"
+            f" WHERE {condition}"
         )
-        val = f"CASE c.col_name {cases} ELSE NULL END"
-    else:
-        val = "NULL"
-    return (
-        f"SELECT {quote_text(info.name)}, p.pk, c.col_name, {val}, c.col_version,"
-        " c.db_version, s.site_id, COALESCE(m.col_version, 1), c.seq,"
-        f" COALESCE(c.origin_version, c.db_version), {table_index}, c.key, c.col_name"
-        f" FROM {info.clock} c JOIN {info.pk_table} p ON p.key = c.key"
-        f" LEFT JOIN {info.quoted} b ON {join}"
-        f" LEFT JOIN {info.clock} m ON m.key = c.key AND m.col_name = '{SENTINEL}'"
-        " JOIN sync_site_ids s ON s.ordinal = c.site_ordinal"
-        f" WHERE {where}"
-    )
+    return " UNION ALL ".join(parts)
 
 
 def _storable(value: object) -> bool:
@@ -137,8 +149,11 @@ def check_changes(
     keys: dict[tuple[str, bytes], tuple[SqlValue, ...]] = {}
     for table, pk in dict.fromkeys(zip(t_col, pk_col, strict=True)):
         values = unpack_pk(pk)
-        if len(values) != len(tables[table].pks):
-            raise MalformedChangeError(f"pk of {table!r} must have {len(tables[table].pks)} values")
+        info = tables[table]
+        if len(values) != len(info.pks):
+            raise MalformedChangeError(f"pk of {table!r} must have {len(info.pks)} values")
+        if info.rowid_key and type(values[0]) is not int:
+            raise MalformedChangeError(f"the key of {table!r} is its rowid: an integer")
         keys[(table, pk)] = values
     return [r if type(r) is Change else Change(*r) for r in rows], keys
 

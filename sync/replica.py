@@ -30,11 +30,16 @@ from sync.errors import SyncError
 from sync.merge import VersionClock, merge_change
 from sync.pk_codec import pack_pk, pack_single
 from sync.schema import (
-    SENTINEL,
+    KEY_NUMBER,
+    KEY_STEP,
+    KEY_VERSION,
+    PK,
+    ROW_VERSION,
     TableInfo,
+    cell_columns,
     inspect_table,
     metadata_ddl,
-    origin_index,
+    origin_indexes,
     quote_ident,
     trigger_ddl,
 )
@@ -91,14 +96,14 @@ class Replica:
         conn.create_function("sync_pack", -1, self._pack, deterministic=True)
         # One-column keys (most tables) call this one: no argument tuple to unpack.
         conn.create_function("sync_pack", 1, pack_single, deterministic=True)
-        conn.create_function("sync_next_db_version", 1, self._next_db_version)
-        conn.create_function("sync_next_seq", 0, self._next_seq)
+        conn.create_function("sync_db_version", 0, self._write_db_version)
         conn.create_function("sync_take_seq", 1, self._take_seq)
         conn.create_function("sync_merging", 0, self._is_merging)
         # Python's sqlite3 exposes no commit hook: SQLite's own is installed through its C
         # API when that can be done safely, else the statement trace stands in (sync.txn).
         self._on_statement: Callable[[str], None] | None = None
-        if not install_hooks(conn, self._txn):
+        self._data_version = install_hooks(conn, self._txn)
+        if self._data_version is None:
             self._on_statement = statement_watcher(conn, self._txn)
             conn.set_trace_callback(self._on_statement)
         with self._transaction():
@@ -117,22 +122,20 @@ class Replica:
         self._site_id = bytes(row[0])
         self._tables: dict[str, TableInfo] = {}
         self._version_sql = ""
-        self._version_expr = ""
         for (name,) in conn.execute("SELECT name FROM sync_tables ORDER BY rowid").fetchall():
+            self._check_layout(name)
             self._tables[name] = inspect_table(conn, name)
         self._tables_changed()
 
     def _tables_changed(self) -> None:
-        # Scalar max() over one scalar subquery per table (each answered by the table's
-        # db_version index) costs the triggers less than an aggregate over a
-        # UNION ALL; every insert trigger evaluates it once.
+        # Scalar max() over one scalar subquery per table, each answered by the table's
+        # db_version index.
         parts = ["coalesce((SELECT db_version FROM sync_state), 0)"] + [
-            f"coalesce((SELECT max(db_version) FROM {info.clock}), 0)"
+            f"coalesce((SELECT max({ROW_VERSION}) FROM {info.clock}), 0)"
             for info in self._tables.values()
         ]
         expr = parts[0] if len(parts) == 1 else f"max({', '.join(parts)})"
         self._version_sql = f"SELECT {expr}"
-        self._version_expr = f"({expr})"
 
     # -- transaction tracking -------------------------------------------------------------
 
@@ -141,15 +144,42 @@ class Replica:
         stays open."""
         if self._on_statement is None:
             remove_hooks(self._conn)
+            self._data_version = None
+            self._txn.expect = None
         else:
             self._conn.set_trace_callback(None)
 
     def _next_db_version(self, stored: int) -> int:
         # The first write of a transaction takes the next version, later ones share it.
-        # ``stored`` is the triggers' reading of the stored version (no query from here).
         txn = self._txn
         if txn.pending is None:
             txn.pending = max(stored, txn.memory or 0) + 1
+        return txn.pending
+
+    def _write_db_version(self) -> int | None:
+        # The triggers' version function (NULL while merging: the insert trigger then
+        # writes nothing). The first write of a transaction needs the stored version; it is
+        # read with a query, unless the pager's data version shows that nothing but this
+        # connection's own last transaction (whose version ``memory`` holds) committed
+        # since it was last read: the usual single-row transaction reads no clock table.
+        if self._merging:
+            return None
+        txn = self._txn
+        if txn.pending is not None:
+            return txn.pending
+        read = self._data_version
+        if read is None:
+            stored = int(self._conn.execute(self._version_sql).fetchone()[0])
+        else:
+            # Inside the write transaction: no other connection commits from here on.
+            current = read()
+            if current == txn.expect and txn.known is not None:
+                stored = txn.known
+            else:
+                stored = int(self._conn.execute(self._version_sql).fetchone()[0])
+                txn.known = stored
+            txn.anchor = current
+        txn.pending = max(stored, txn.memory or 0) + 1
         return txn.pending
 
     def _next_seq(self) -> int:
@@ -161,8 +191,29 @@ class Replica:
     def _take_seq(self, count: int) -> int:
         txn = self._txn
         first = txn.seq
-        txn.seq += count
+        if not self._merging:  # the insert trigger runs (and writes nothing) in a merge
+            txn.seq += count
         return first
+
+    def _take_keys(self, count: int) -> int:
+        # Key numbers for ``count`` keys a merge registers: after every key registered by a
+        # seq number taken so far in this transaction, before any registered by the next.
+        txn = self._txn
+        first = txn.seq * KEY_STEP - KEY_STEP // 2 + txn.keys
+        txn.keys += count
+        return first
+
+    def _check_layout(self, table: str) -> None:
+        # Replicas made before the one-row-per-key clock kept a separate key table; their
+        # clocks cannot be read by this version (there are no deployed databases).
+        old = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (table + "__sync_pks",)
+        ).fetchone()
+        if old is not None:
+            raise SyncError(
+                f"table {table!r} was replicated by an older version of sync (clock layout"
+                " with a key table): recreate the replica"
+            )
 
     def _is_merging(self) -> int:
         return self._merging
@@ -238,21 +289,15 @@ class Replica:
         info = inspect_table(self._conn, table)
         if table in self._tables:
             return
+        self._check_layout(table)
         with self._transaction():
             for ddl in metadata_ddl(info):
                 self._conn.execute(ddl)
             self._conn.execute("INSERT OR IGNORE INTO sync_tables (name) VALUES (?)", (table,))
             self._tables[table] = info
             self._tables_changed()
-            # Every table's triggers read the stored version over all clock tables: the
-            # new table's clock joins them.
-            for each in self._tables.values():
-                for kind in ("itrig", "utrig", "dtrig"):
-                    self._conn.execute(
-                        f"DROP TRIGGER IF EXISTS {quote_ident(f'{each.name}__sync_{kind}')}"
-                    )
-                for ddl in trigger_ddl(each, self._version_expr):
-                    self._conn.execute(ddl)
+            for ddl in trigger_ddl(info):
+                self._conn.execute(ddl)
             self._backfill(info)
 
     def _backfill(self, info: TableInfo) -> None:
@@ -261,21 +306,21 @@ class Replica:
         if not rows:
             return
         version = self._next_db_version(self._stored_version())
-        self._conn.executemany(
-            f"INSERT OR IGNORE INTO {info.pk_table} (pk, {pk_list})"
-            f" VALUES (?, {', '.join('?' * len(info.pks))})",
-            [(pack_pk(tuple(r)), *r) for r in rows],
-        )
-        cids = list(info.non_pks) or [SENTINEL]
-        where = " AND ".join(f"{quote_ident(c)} = ?" for c in info.pks)
+        # Every column gets a clock (a table of key columns only: the marker).
+        cells = range(1, len(info.cells)) if info.non_pks else range(1)
+        names = ", ".join(", ".join(cell_columns(cell)[:4]) for cell in cells)
+        marks = ", ".join("?" * (len(info.pks) + 4 + 4 * len(cells)))
         clock_rows = []
         for r in rows:
-            for cid in cids:
-                clock_rows.append((*r, cid, version, self._next_seq()))
+            packed = None if info.rowid_key else pack_pk(tuple(r))  # rowid keys: packed on read
+            row: list[object] = [*r, packed, version, self._txn.seq * KEY_STEP, version]
+            for _cell in cells:
+                row.extend((1, version, 0, self._next_seq()))
+            clock_rows.append(row)
         self._conn.executemany(
             f"INSERT OR IGNORE INTO {info.clock}"
-            " (key, col_name, col_version, db_version, seq, site_ordinal)"
-            f" VALUES ((SELECT key FROM {info.pk_table} WHERE {where}), ?, 1, ?, ?, 0)",
+            f" ({pk_list}, {PK}, {KEY_VERSION}, {KEY_NUMBER}, {ROW_VERSION}, {names})"
+            f" VALUES ({marks})",
             clock_rows,
         )
         self._conn.execute("UPDATE sync_state SET db_version = ?", (version,))
@@ -295,10 +340,10 @@ class Replica:
 
     def _select_changes(self, where: str, params: tuple[object, ...]) -> list[Change]:
         parts = [changes_select(info, i, where) for i, info in enumerate(self._tables.values())]
-        sql = " UNION ALL ".join(parts) + " ORDER BY 6, 9, 11, 12, 13"
+        sql = " UNION ALL ".join(parts) + " ORDER BY 6, 9, 11, 12, 13, 14"
         return [
             Change(t, pk, cid, val, cv, dbv, site, cl, seq, origin)
-            for t, pk, cid, val, cv, dbv, site, cl, seq, origin, _i, _k, _c in self._conn.execute(
+            for t, pk, cid, val, cv, dbv, site, cl, seq, origin, *_order in self._conn.execute(
                 sql, params
             )
         ]
@@ -324,7 +369,8 @@ class Replica:
         if not self._tables:
             return []
         for info in self._tables.values():
-            self._conn.execute(origin_index(info)[1])  # after a bulk merge dropped it
+            for _name, ddl in origin_indexes(info):
+                self._conn.execute(ddl)  # after a bulk merge dropped them
         # One term per origin this replica knows, each answered by the clock tables'
         # (site_ordinal, origin version) index: the cost follows what is missing, not the
         # size of the replica.
@@ -337,17 +383,18 @@ class Replica:
             # that the planner can match the partial index on merged rows.
             params.append(int(versions.get(bytes(site), 0)))
             want = f"?{len(params)}"
-            origin = f"COALESCE(c.origin_version, c.db_version) > {want}"
+            # Braces stand for the cell's clock columns (a template, see changes_select).
+            origin = f"COALESCE({{o}}, {{d}}) > {want}"
             if int(ordinal) == 0:
-                # A row's db_version is never below its origin version, so the db_version
-                # index bounds the local rows.
-                terms.append(f"(c.site_ordinal = 0 AND c.db_version > {want} AND {origin})")
+                # A cell's db_version is never below its origin version, and the row's is
+                # never below its cells': the db_version index bounds the local cells.
+                terms.append(
+                    f"({{s}} = 0 AND c.{ROW_VERSION} > {want} AND {{d}} > {want} AND {origin})"
+                )
             else:
                 # "!= 0" spelt out: SQLite uses a partial index only when the query
                 # repeats its WHERE term.
-                terms.append(
-                    f"(c.site_ordinal = {int(ordinal)} AND c.site_ordinal != 0 AND {origin})"
-                )
+                terms.append(f"({{s}} = {int(ordinal)} AND {{s}} != 0 AND {origin})")
         return self._select_changes(" OR ".join(terms), tuple(params))
 
     def compact_tombstones(self, acknowledged: int) -> int:
@@ -365,18 +412,15 @@ class Replica:
             floor = self._stored_version()
             self._conn.execute("UPDATE sync_state SET db_version = max(db_version, ?)", (floor,))
             for info in self._tables.values():
+                v0, d0 = cell_columns(0)[:2]
+                no_columns = "".join(
+                    f" AND {cell_columns(cell)[0]} IS NULL" for cell in range(1, len(info.cells))
+                )
                 cur = self._conn.execute(
-                    f"DELETE FROM {info.clock} WHERE col_name = '{SENTINEL}'"
-                    " AND col_version % 2 = 0 AND db_version <= ?"
-                    f" AND NOT EXISTS (SELECT 1 FROM {info.clock} o"
-                    f" WHERE o.key = {info.clock}.key AND o.col_name != '{SENTINEL}')",
+                    f"DELETE FROM {info.clock} WHERE {v0} % 2 = 0 AND {d0} <= ?{no_columns}",
                     (acknowledged,),
                 )
                 removed += cur.rowcount
-                self._conn.execute(
-                    f"DELETE FROM {info.pk_table} WHERE NOT EXISTS"
-                    f" (SELECT 1 FROM {info.clock} c WHERE c.key = {info.pk_table}.key)"
-                )
         return removed
 
     def apply_changes(self, changes: Iterable[Sequence[object]]) -> ApplyResult:
@@ -392,6 +436,9 @@ class Replica:
             return ApplyResult(received=0, rows_changed=0, db_version=self.db_version())
         with self._transaction():
             clock = VersionClock(self._stored_version(), self._txn.pending)
+            # The lowest version this transaction can take: above every stored clock, so
+            # keys registered now order after every key registered before.
+            floor = max(clock.current + 1, clock.pending or 0)
             # The trace stands in for a commit hook; inside our own transaction it would only
             # cost a Python call per executemany row.
             if self._on_statement is not None:
@@ -400,8 +447,9 @@ class Replica:
             try:
                 pending = None
                 if self._bulk and bulk.eligible(batch, keys, self._tables):
-                    floor = max(clock.current + 1, clock.pending or 0)
-                    pending = bulk.apply(self._conn, batch, keys, self._tables, floor)
+                    pending = bulk.apply(
+                        self._conn, batch, keys, self._tables, new_keys=(floor, self._take_keys)
+                    )
                 if pending is not None:
                     clock.pending = pending
                     changed = len(keys)
@@ -413,7 +461,14 @@ class Replica:
                             rows[change.table][change.pk], change, clock, merge_equal_values=equal
                         )
                     sites = {c.site_id for c in batch}
-                    changed = persist_rows(self._conn, self._tables, rows, keys, sites)
+                    changed = persist_rows(
+                        self._conn,
+                        self._tables,
+                        rows,
+                        keys,
+                        sites,
+                        new_keys=(floor, self._take_keys),
+                    )
             finally:
                 self._merging -= 1
                 if self._on_statement is not None:

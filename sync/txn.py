@@ -24,17 +24,38 @@ class TransactionClock:
     """cr-sqlite's per-connection clock state: the db_version and seq of the open
     transaction, and the db_version it keeps in memory after a commit."""
 
-    __slots__ = ("memory", "open", "pending", "rolled_back", "seq")
+    __slots__ = (
+        "anchor",
+        "expect",
+        "keys",
+        "known",
+        "memory",
+        "open",
+        "pending",
+        "rolled_back",
+        "seq",
+    )
 
     def __init__(self) -> None:
         self.pending: int | None = None
         self.seq = 0
+        # Counter of the keys this transaction registered (the second half of their
+        # ordering key, after the transaction's db_version).
+        self.keys = 0
         self.open = False
         self.rolled_back = False
         # After a commit cr-sqlite keeps that transaction's db_version in memory, even when
         # it recorded nothing (an UPDATE that changed no value takes a version); after a
         # commit that took no version it reads the version from storage again (None here).
         self.memory: int | None = None
+        # What spares a transaction reading the stored version (Replica._cached_db_version):
+        # the stored version read by the last transaction that read it (``known``), the
+        # pager's data version when the open transaction took its version (``anchor``), and
+        # the data version the next transaction must find for ``known`` to still hold
+        # (``expect``: one more, for this connection's own commit; None: read again).
+        self.known: int | None = None
+        self.anchor: int | None = None
+        self.expect: int | None = None
 
     def finish(self) -> None:
         """The transaction (or autocommit statement) before this point is over."""
@@ -45,12 +66,22 @@ class TransactionClock:
     def committed(self) -> None:
         """A write transaction committed: what cr-sqlite's commit hook does."""
         self.memory = self.pending
+        # The commit moves the pager's data version by one; a transaction that took no
+        # version here (or took it without a data version) leaves nothing to rely on.
+        self.expect = None if self.anchor is None else self.anchor + 1
+        self.reset()
+
+    def rolled_back_now(self) -> None:
+        """A rollback: forget the transaction, and read the stored version again next."""
+        self.expect = None
         self.reset()
 
     def reset(self) -> None:
         """Forget the transaction's version and seq (a rollback, or after a commit)."""
         self.pending = None
         self.seq = 0
+        self.keys = 0
+        self.anchor = None
         self.open = False
         self.rolled_back = False
 
@@ -101,12 +132,32 @@ def _library() -> ctypes.CDLL | None:
         lib.sqlite3_rollback_hook.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
         lib.sqlite3_limit.restype = ctypes.c_int
         lib.sqlite3_limit.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+        lib.sqlite3_file_control.restype = ctypes.c_int
+        lib.sqlite3_file_control.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.c_void_p,
+        ]
     except (OSError, AttributeError):
         return None
     return lib
 
 
 _LIB = _library() if sys.implementation.name == "cpython" and sys.version_info < (3, 14) else None
+
+
+def _py_library() -> ctypes.PyDLL | None:
+    # The same library, called without releasing the GIL (for calls that cannot block).
+    try:
+        lib = ctypes.PyDLL(_sqlite3.__file__)
+        lib.sqlite3_file_control.restype = ctypes.c_int
+    except (OSError, AttributeError):
+        return None
+    return lib
+
+
+_PY_LIB = _py_library() if _LIB is not None else None
 
 
 def _handle(conn: sqlite3.Connection) -> int | None:
@@ -129,19 +180,28 @@ def _handle(conn: sqlite3.Connection) -> int | None:
     return int(db)
 
 
-def install_hooks(conn: sqlite3.Connection, txn: TransactionClock) -> bool:
+_SQLITE_FCNTL_DATA_VERSION = 35
+
+
+def install_hooks(conn: sqlite3.Connection, txn: TransactionClock) -> Callable[[], int] | None:
     """Install commit and rollback hooks that keep ``txn`` as cr-sqlite's hooks keep its
-    clock; False (nothing installed) when the C API is out of reach."""
+    clock; None (nothing installed) when the C API is out of reach.
+
+    Returns a function reading the pager's data version (``SQLITE_FCNTL_DATA_VERSION``):
+    it moves by one at each commit of this connection, and when this connection's next
+    transaction finds that another connection committed (by one however many did).
+    """
     db = _handle(conn)
     if db is None or _LIB is None:
-        return False
+        return None
+    lib = _LIB
 
     def on_commit(_arg: object) -> int:
         txn.committed()
         return 0  # let the commit go ahead
 
     def on_rollback(_arg: object) -> None:
-        txn.reset()
+        txn.rolled_back_now()
 
     commit_cb = _COMMIT_HOOK(on_commit)
     rollback_cb = _ROLLBACK_HOOK(on_rollback)
@@ -153,7 +213,23 @@ def install_hooks(conn: sqlite3.Connection, txn: TransactionClock) -> bool:
     # the next install on this connection, after the hooks above were replaced.
     keep = (commit_cb, rollback_cb)
     conn.create_function("sync_txn_hooks", 0, lambda: len(keep))
-    return True
+    # Called from the triggers' version function, inside a statement of this connection:
+    # the call cannot block (the connection's mutex is this thread's, and recursive), so
+    # it keeps the GIL (PyDLL) and takes its arguments ready-made: a third of the cost.
+    control = _PY_LIB.sqlite3_file_control if _PY_LIB is not None else lib.sqlite3_file_control
+    args = (
+        ctypes.c_void_p(db),
+        ctypes.c_char_p(b"main"),
+        ctypes.c_int(_SQLITE_FCNTL_DATA_VERSION),
+    )
+    version = ctypes.c_uint(0)
+    pointer = ctypes.byref(version)
+
+    def data_version() -> int:
+        control(*args, pointer)
+        return version.value
+
+    return data_version
 
 
 def remove_hooks(conn: sqlite3.Connection) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sync import txn
 from sync.changes import Change
 from sync.errors import MalformedChangeError, NotReplicatedError, SchemaRefusedError, SyncError
 from sync.pk_codec import pack_pk
@@ -41,6 +42,64 @@ def test_refuses_tables_cr_sqlite_refuses(tmp_path: Path, ddl: str, complaint: s
         replica.make_replicated("x")
     assert caught.value.code == "schema_refused"
     assert "'x'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "ddl",
+    [
+        "CREATE TABLE x (pk TEXT PRIMARY KEY NOT NULL, key BLOB, v)",
+        "CREATE TABLE x (key TEXT NOT NULL, pk BLOB NOT NULL, seq, db_version, col_name,"
+        " site_ordinal, origin_version, kv, dbv, PRIMARY KEY (key, pk))",
+    ],
+)
+def test_key_and_column_names_never_clash_with_the_clock(tmp_path: Path, ddl: str) -> None:
+    """The clock table holds the key columns next to its own: those are all prefixed, so a
+    table may use any name the engine uses internally (the prefix itself is refused)."""
+    a = open_replica(tmp_path / "a.db", ddl)
+    b = open_replica(tmp_path / "b.db", ddl)
+    for replica in (a, b):
+        replica.make_replicated("x")
+    info = a.connection.execute("PRAGMA table_info(x)").fetchall()
+    columns = [row[1] for row in info]
+    non_pks = sum(1 for row in info if not row[5])
+    values = {1: ("k1", b"p1"), 2: ("k2", b"p2")}
+    for n, (first, second) in values.items():
+        row = (first, second, *range(n, n + len(columns) - 2))
+        a.connection.execute(f"INSERT INTO x VALUES ({', '.join('?' * len(columns))})", row)
+    a.connection.commit()
+    a.connection.execute(f"UPDATE x SET {columns[0]} = 'moved' WHERE {columns[1]} = ?", (b"p1",))
+    a.connection.execute(f"DELETE FROM x WHERE {columns[1]} = ?", (b"p2",))
+    a.connection.commit()
+    b.apply_changes(a.changes_since(0))
+    dump = "SELECT * FROM x ORDER BY 1, 2"
+    assert b.connection.execute(dump).fetchall() == a.connection.execute(dump).fetchall()
+
+    def cells(replica: Replica) -> set[tuple[object, ...]]:
+        return {
+            (c.pk, c.cid, c.val, c.col_version, c.site_id, c.cl, c.seq)
+            for c in replica.changes_since(0)
+        }
+
+    # b never stores the moved row's marker of cl 1: its columns arrived first (cr-sqlite).
+    assert cells(b) == {c for c in cells(a) if c[1] != "-1" or c[5] != 1}
+    assert len(cells(b)) == non_pks + 2  # the moved row, the old key's and p2's markers
+
+
+def test_refuses_a_column_with_the_engines_prefix(tmp_path: Path) -> None:
+    replica = open_replica(
+        tmp_path / "r.db", "CREATE TABLE x (id INTEGER PRIMARY KEY NOT NULL, __sync_v1)"
+    )
+    with pytest.raises(SchemaRefusedError, match="reserved"):
+        replica.make_replicated("x")
+
+
+def test_refuses_a_replica_made_with_the_old_clock_layout(tmp_path: Path) -> None:
+    replica = open_replica(tmp_path / "r.db", TABLE)
+    replica.make_replicated("t")
+    replica.connection.execute("CREATE TABLE t__sync_pks (key INTEGER PRIMARY KEY)")
+    replica.connection.commit()
+    with pytest.raises(SyncError, match="older version"):
+        Replica(replica.connection)
 
 
 def test_refuses_a_unique_index_added_separately(tmp_path: Path) -> None:
@@ -124,6 +183,8 @@ def _good(site: bytes = b"\x01" * 16) -> Change:
         (("t", pack_pk((1,)), "nope", "x", 1, 1, b"\x01" * 16, 1, 0), NotReplicatedError),
         (("t", b"\xff", "v", "x", 1, 1, b"\x01" * 16, 1, 0), MalformedChangeError),
         (("t", pack_pk((1, 2)), "v", "x", 1, 1, b"\x01" * 16, 1, 0), MalformedChangeError),
+        # t's key is its rowid: a text key (even of a delete) has no row to be.
+        (("t", pack_pk(("1",)), "-1", None, 2, 1, b"\x01" * 16, 2, 0), MalformedChangeError),
         (("t", pack_pk((1,)), "v", "x", 1, 1, b"\x01" * 15, 1, 0), MalformedChangeError),
         (("t", pack_pk((1,)), "v", "x", -1, 1, b"\x01" * 16, 1, 0), MalformedChangeError),
         (("t", pack_pk((1,)), "v", "x", 1, 1, b"\x01" * 16, 0, 0), MalformedChangeError),
@@ -175,6 +236,37 @@ def test_compacting_tombstones_forgets_acknowledged_deletes_only(tmp_path: Path)
     conn.commit()
     assert replica.db_version() == 4
     assert conn.execute("SELECT v FROM t ORDER BY id").fetchall() == [("back",), ("c",)]
+
+
+@pytest.mark.parametrize("commit_hooks", [True, False], ids=["hooks", "trace"])
+def test_writes_through_another_connection_are_never_given_the_same_version(
+    tmp_path: Path, commit_hooks: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction usually takes its version without reading the stored one (the pager's
+    data version shows that only this connection committed since): commits by another
+    connection must still be seen, one or several, whichever connection writes next."""
+    if not commit_hooks:
+        monkeypatch.setattr(txn, "_LIB", None)
+    a = open_replica(tmp_path / "r.db", TABLE)
+    a.make_replicated("t")
+    b = Replica(sqlite3.connect(tmp_path / "r.db"))
+    writers = [a, a, b, a, b, b, b, a, a, b, a]
+    for n, replica in enumerate(writers, start=1):
+        replica.connection.execute("INSERT INTO t (id, v) VALUES (?, ?)", (n, n))
+        replica.connection.commit()
+        assert replica.db_version() == n
+    # An update that changes nothing takes a version and keeps it in memory (cr-sqlite).
+    a.connection.execute("UPDATE t SET v = v WHERE id = 1")
+    a.connection.commit()
+    b.connection.execute("UPDATE t SET v = 0 WHERE id = 2")
+    b.connection.commit()
+    a.connection.execute("UPDATE t SET v = 0 WHERE id = 3")
+    a.connection.commit()
+    # b read the stored 11 (a's 12 stays in a's memory), a then read b's 12.
+    versions = {pack_pk((n,)): n for n in range(1, 12)} | {pack_pk((2,)): 12, pack_pk((3,)): 13}
+    assert {c.pk: c.db_version for c in a.changes_since(0) if c.cid == "v"} == versions
+    assert a.db_version() == b.db_version() == 13
+    b.connection.close()
 
 
 def test_autocommit_statements_never_share_a_version(tmp_path: Path) -> None:
