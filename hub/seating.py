@@ -19,6 +19,11 @@ class SeatSpec:
     grid_column: int
 
 
+def seat_text(section: str, label: str) -> str:
+    """How a ticket and the gate name a seat: its section and its label ("Balcony C12")."""
+    return f"{section} {label}"
+
+
 def row_labels(first: str, last: str) -> list[str]:
     """Row labels from `first` to `last`: letters (A..Z, AA..) or numbers (1..30)."""
     if first.isdigit() and last.isdigit():

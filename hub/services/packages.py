@@ -19,6 +19,7 @@ from hub.models import (
     Venue,
 )
 from hub.roles import Action
+from hub.seating import seat_text
 from hub.tenancy import Principal, get_owned, require, scoped
 
 
@@ -40,7 +41,10 @@ async def build_package(
     rules = await scoped(GateRuleRow, principal, event_id=event.id)
     tickets = await scoped(Ticket, principal, event_id=event.id).order_by("issued_at")
     seat_labels = {
-        s.id: s.label for s in await Seat.filter(id__in=[t.seat_id for t in tickets if t.seat_id])
+        s.id: seat_text(s.section.name, s.label)
+        for s in await Seat.filter(
+            id__in=[t.seat_id for t in tickets if t.seat_id]
+        ).prefetch_related("section")
     }
     # A ticket type on no check-in list may use every gate; on lists, only their gates.
     gates_of: dict[uuid.UUID, set[str]] = {}

@@ -13,6 +13,7 @@ from hub.errors import Conflict, InvalidTransition, ValidationFailed
 from hub.models import Event, EventStatus, Seat, Ticket, TicketKind, TicketStatus, TicketType
 from hub.roles import Action
 from hub.schemas import Paging, TicketIssueIn, TicketOut
+from hub.seating import seat_text
 from hub.services import audit, keys
 from hub.tenancy import Principal, get_owned, require, scoped
 
@@ -38,14 +39,10 @@ async def list_tickets(
     require(principal, Action.TICKETS_READ)
     event = await get_owned(Event, principal, event_id)
     query = scoped(Ticket, principal, event_id=event.id)
-    rows = (
-        await query.order_by("issued_at", "id")
-        .offset(paging.offset)
-        .limit(paging.limit)
-        .prefetch_related("seat")
-    )
+    rows = await query.order_by("issued_at", "id").offset(paging.offset).limit(paging.limit)
     total = await query.count()
-    return [ticket_out(t, t.seat.label if t.seat else None) for t in rows], total
+    texts = await _seat_texts([t.seat_id for t in rows])
+    return [ticket_out(t, texts.get(t.seat_id)) for t in rows], total
 
 
 async def issue(
@@ -121,7 +118,8 @@ async def issue(
         count=len(made),
         ticket_type=ticket_type.name,
     )
-    return [ticket_out(t, t.seat.label if t.seat else None) for t in made]
+    texts = await _seat_texts([t.seat_id for t in made])
+    return [ticket_out(t, texts.get(t.seat_id)) for t in made]
 
 
 async def change_status(
@@ -135,5 +133,14 @@ async def change_status(
     ticket.status_changed_at = now
     await ticket.save()
     await audit.record(principal, f"ticket.{status}", f"ticket {ticket.id}", now)
-    seat = await Seat.get_or_none(id=ticket.seat_id)
-    return ticket_out(ticket, seat.label if seat else None)
+    texts = await _seat_texts([ticket.seat_id])
+    return ticket_out(ticket, texts.get(ticket.seat_id))
+
+
+async def _seat_texts(seat_ids: list[uuid.UUID | None]) -> dict[uuid.UUID | None, str]:
+    """How tickets name these seats ("Balcony C12"), in one query."""
+    wanted = [s for s in seat_ids if s is not None]
+    if not wanted:
+        return {}
+    seats = await Seat.filter(id__in=wanted).prefetch_related("section")
+    return {s.id: seat_text(s.section.name, s.label) for s in seats}

@@ -220,6 +220,8 @@ async def update_seats(principal: Principal, layout_id: object, data: SeatUpdate
             raise ValidationFailed(f"label key {key!r} is not a seat id") from None
     if data.set_zone and data.zone_id is not None:
         await _zone_of_layout(principal, layout.id, data.zone_id)
+    if data.labels:
+        await _labels_stay_unique(principal, seats, data.labels)
     async with in_transaction():
         if data.remove:
             if await Ticket.filter(seat_id__in=list(wanted)).exists():
@@ -231,6 +233,23 @@ async def update_seats(principal: Principal, layout_id: object, data: SeatUpdate
         for key, label in data.labels.items():
             await Seat.filter(id=uuid.UUID(key)).update(label=label)
     return len(wanted)
+
+
+async def _labels_stay_unique(
+    principal: Principal, changed: list[Seat], labels: dict[str, str]
+) -> None:
+    # Door staff and tickets name a seat by section and label: two seats of one section
+    # with the same label could not be told apart.
+    new = {uuid.UUID(key): label for key, label in labels.items()}
+    by_id = {s.id: s for s in changed}
+    for section_id in {by_id[seat_id].section_id for seat_id in new}:
+        others = await scoped(Seat, principal, section_id=section_id).values_list("id", "label")
+        taken: dict[str, uuid.UUID] = {}
+        for seat_id, stored in others:
+            label = new.get(seat_id, stored)
+            if label in taken:
+                raise Conflict(f"two seats of the section would be labelled {label!r}")
+            taken[label] = seat_id
 
 
 async def layout_for_event(principal: Principal, layout_id: uuid.UUID, venue_id: uuid.UUID) -> None:

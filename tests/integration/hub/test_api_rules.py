@@ -559,3 +559,28 @@ def test_long_lists_come_in_pages_and_say_how_long_they_are(hub: Hub, make_org: 
     second = browser.get(f"/o/{org.slug}/events/{ev.event_id}/tickets?page=2")
     assert second.text.count('class="wrap qr-text"') == 30
     assert "101&ndash;130 of 130" in second.text
+
+
+def test_seat_labels_stay_unique_within_a_section_and_tickets_name_the_section(
+    org: Org,
+) -> None:
+    ev = build_seated_event(org.api)
+    layout = ok(org.api.get(f"/api/v1/layouts/{ev.layout_id}"))
+    by_label = {s["label"]: s["id"] for s in layout["seats"]}
+    clash = {"seat_ids": [by_label["B1"]], "labels": {by_label["B1"]: "A1"}}
+    refused = _error(org.api.patch(f"/api/v1/layouts/{ev.layout_id}/seats", json=clash), 409)
+    assert "'A1'" in refused["message"]
+    # Swapping two labels in one change is fine: the result is still unique.
+    swap = {
+        "seat_ids": [by_label["A1"], by_label["A2"]],
+        "labels": {by_label["A1"]: "A2", by_label["A2"]: "A1"},
+    }
+    ok(org.api.patch(f"/api/v1/layouts/{ev.layout_id}/seats", json=swap))
+    issued = ok(
+        org.api.post(
+            f"/api/v1/events/{ev.event_id}/tickets",
+            json={"ticket_type_id": ev.ticket_type_id, "seat_ids": [by_label["A1"]]},
+        ),
+        201,
+    )
+    assert issued[0]["seat"] == "Floor A2"

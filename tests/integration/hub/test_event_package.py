@@ -67,7 +67,7 @@ def test_gate_scans_tickets_exported_by_the_hub(
     gate = start_gate("north", package=package_path)
     first = gate.scan(seated[0]["token"])
     assert first["status"] == "ok", first
-    assert first["ticket"]["seat"] == "A1"  # type: ignore[index]
+    assert first["ticket"]["seat"] == "Floor A1"  # type: ignore[index]
     assert first["ticket"]["holder"] == "Thandi Nkosi"  # type: ignore[index]
     assert first["ticket"]["type_name"] == "Stalls"  # type: ignore[index]
     assert gate.scan(seated[0]["token"])["reason"] == "already_scanned"
