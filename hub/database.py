@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
@@ -90,6 +91,16 @@ def tortoise_config(url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str) -> AsyncIterator[None]:
+    """The ORM connected to `url` for the enclosed block (commands, provisioning, tests)."""
+    await Tortoise.init(config=tortoise_config(url))
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
 
 
 async def migrate(url: str) -> None:

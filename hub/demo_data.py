@@ -11,8 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from tortoise import Tortoise
-
 from hub import database
 from hub.models import Org
 from hub.schemas import (
@@ -47,8 +45,7 @@ async def seed_demo(database_url: str | None, data_dir: Path, now: dt.datetime) 
     """Create the demo org and its event unless they exist."""
     url = database.resolve_url(database_url, data_dir)
     await database.migrate(url)
-    await Tortoise.init(config=database.tortoise_config(url))
-    try:
+    async with database.connected(url):
         if await Org.exists(slug=DEMO_SLUG):
             return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG, created=False)
         user = await accounts.sign_up(DEMO_EMAIL, "Demo Organiser", DEMO_PASSWORD)
@@ -113,5 +110,3 @@ async def seed_demo(database_url: str | None, data_dir: Path, now: dt.datetime) 
             now,
         )
         return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG, created=True)
-    finally:
-        await Tortoise.close_connections()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-
-from tortoise import Tortoise
+from pathlib import Path
 
 from contract.event_package import EventPackage
 from hub import database
@@ -16,13 +15,10 @@ from hub.services.packages import build_package
 from hub.tenancy import Principal
 
 
-async def export_event(database_url: str | None, data_dir: object, event_id: str) -> EventPackage:
+async def export_event(database_url: str | None, data_dir: Path, event_id: str) -> EventPackage:
     """The package of event `event_id`, acting as the event's org's admin."""
-    from pathlib import Path  # noqa: PLC0415
-
-    url = database.resolve_url(database_url, Path(str(data_dir)))
-    await Tortoise.init(config=database.tortoise_config(url))
-    try:
+    url = database.resolve_url(database_url, data_dir)
+    async with database.connected(url):
         try:
             key = uuid.UUID(event_id)
         except ValueError:
@@ -33,5 +29,3 @@ async def export_event(database_url: str | None, data_dir: object, event_id: str
         org = await Org.get(id=event.org_id)
         principal = Principal(org.id, org.slug, Role.ADMIN, display="voelgoed hub export-event")
         return await build_package(principal, key, dt.datetime.now(dt.UTC))
-    finally:
-        await Tortoise.close_connections()

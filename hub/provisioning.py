@@ -6,8 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from tortoise import Tortoise
-
 from hub import database
 from hub.models import User
 from hub.roles import Role
@@ -38,8 +36,7 @@ async def create_org(
     password matches), optionally with an admin API key."""
     url = database.resolve_url(database_url, data_dir)
     await database.migrate(url)
-    await Tortoise.init(config=database.tortoise_config(url))
-    try:
+    async with database.connected(url):
         now = dt.datetime.now(dt.UTC)
         existing = await User.get_or_none(email=accounts.normalise_email(email))
         if existing is None:
@@ -55,5 +52,3 @@ async def create_org(
             )
             key = created.key
         return Provisioned(org.slug, user.email, key)
-    finally:
-        await Tortoise.close_connections()

@@ -20,7 +20,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-from tortoise import Tortoise
 
 from hub import database
 from hub.api import api
@@ -50,11 +49,8 @@ def sign_up(hub: Hub, email: str | None = None) -> str:
 
 
 async def _sign_up(url: str, email: str) -> None:
-    await Tortoise.init(config=database.tortoise_config(url))
-    try:
+    async with database.connected(url):
         await accounts.sign_up(email, "Member", PASSWORD)
-    finally:
-        await Tortoise.close_connections()
 
 
 def api_key_id(org: Org, key: str) -> str:

@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tortoise import Tortoise
 
 from hub import database
 from hub.models import User
@@ -129,16 +128,13 @@ class Org:
 
 
 async def _make_key(url: str, slug: str, email: str, role: Role) -> str:
-    await Tortoise.init(config=database.tortoise_config(url))
-    try:
+    async with database.connected(url):
         user = await User.get(email=email)
         principal = await accounts.member_principal(user, slug)
         made = await accounts.create_api_key(
             principal, ApiKeyIn(name=f"{role.value} key", role=role), dt.datetime.now(dt.UTC)
         )
         return made.key
-    finally:
-        await Tortoise.close_connections()
 
 
 OrgFactory = Callable[..., Org]

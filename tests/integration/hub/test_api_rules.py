@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tortoise import Tortoise
 
 from contract.event_package import decode_package
 from hub import database
@@ -456,12 +455,9 @@ def test_role_changes_and_key_rotations_are_audited(org: Org, event: SeatedEvent
 
 
 async def _session_token(url: str, email: str) -> str:
-    await Tortoise.init(config=database.tortoise_config(url))
-    try:
+    async with database.connected(url):
         user = await User.get(email=email)
         return await accounts.start_session(user, dt.datetime.now(dt.UTC), 1)
-    finally:
-        await Tortoise.close_connections()
 
 
 def test_a_session_without_the_csrf_token_is_refused_whatever_it_sends(org: Org) -> None:
@@ -476,8 +472,7 @@ def test_a_session_without_the_csrf_token_is_refused_whatever_it_sends(org: Org)
 
 
 async def _audited_by_a_long_named_admin(url: str, slug: str, admin_email: str) -> list[str]:
-    await Tortoise.init(config=database.tortoise_config(url))
-    try:
+    async with database.connected(url):
         user = await accounts.sign_up(
             f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 57}.org", "N" * 200, "door-open-2026"
         )
@@ -489,8 +484,6 @@ async def _audited_by_a_long_named_admin(url: str, slug: str, admin_email: str) 
         await accounts.update_org(principal, OrgUpdate(colour="#abcdef"), dt.datetime.now(dt.UTC))
         rows = await AuditEntry.filter(org_id=org.id, action="org.updated")
         return [r.actor for r in rows]
-    finally:
-        await Tortoise.close_connections()
 
 
 def test_an_admin_with_a_long_name_and_email_is_audited(org: Org) -> None:
@@ -504,13 +497,13 @@ def test_an_admin_with_a_long_name_and_email_is_audited(org: Org) -> None:
 
 def test_sign_up_refuses_a_name_longer_than_an_account_holds(hub: Hub) -> None:
     async def attempt() -> str:
-        await Tortoise.init(config=database.tortoise_config(hub.database_url))
-        try:
-            await accounts.sign_up(f"{uuid.uuid4().hex}@example.org", "N" * 201, "door-open-2026")
-        except ValidationFailed as exc:
-            return str(exc)
-        finally:
-            await Tortoise.close_connections()
+        async with database.connected(hub.database_url):
+            try:
+                await accounts.sign_up(
+                    f"{uuid.uuid4().hex}@example.org", "N" * 201, "door-open-2026"
+                )
+            except ValidationFailed as exc:
+                return str(exc)
         return "accepted"
 
     assert "name" in asyncio.run(attempt())
