@@ -7,6 +7,7 @@ stored. A CSRF token is an HMAC of the session token, so it needs no storage of 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -32,6 +33,17 @@ def password_matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def spend_a_password_check(password: str) -> None:
+    """Verify `password` against a stand-in hash, made once: an unknown account then takes
+    as long to refuse as a wrong password (one argon2 verification, not a hash and one)."""
+    password_matches(_stand_in_hash(), password)
 
 
 def password_problem(password: str) -> str | None:

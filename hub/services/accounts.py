@@ -46,8 +46,7 @@ async def authenticate(email: str, password: str) -> User:
     """The user with these credentials; NotSignedIn otherwise (same message either way)."""
     user = await User.get_or_none(email=normalise_email(email))
     if user is None:
-        # Hash anyway so a missing account takes as long as a wrong password.
-        credentials.password_matches(credentials.hash_password("x" * 12), password)
+        credentials.spend_a_password_check(password)
         raise NotSignedIn("wrong email or password")
     if not credentials.password_matches(user.password_hash, password):
         raise NotSignedIn("wrong email or password")

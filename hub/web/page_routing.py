@@ -15,7 +15,6 @@ page's own object is missing (another org's, or deleted): then it is a 404 page.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -27,6 +26,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from hub.api_endpoint import utc_now
+from hub.api_routing import PATH_PARAM
 from hub.errors import CsrfFailed, Forbidden, HubError, NotFound, PublishBlocked
 from hub.http import read_body
 from hub.models import Org, User
@@ -39,7 +40,6 @@ from hub.web.forms import FormError
 from hub.web.templating import NOTICES
 
 Kind = Literal["public", "user", "org"]
-PATH_PARAM = re.compile(r"{(\w+)}")
 ORG_PREFIX = "/o/{slug}"
 # Never echoed back into a re-rendered form.
 SECRET_FIELDS = frozenset({"password", CSRF_FIELD})
@@ -52,10 +52,6 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
 }
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import os
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -101,7 +102,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, hub_database_url: str) -> Iter
                         break
                 except httpx.TransportError:
                     pass
-                asyncio.run(asyncio.sleep(0.05))
+                time.sleep(0.05)
         yield hub
     finally:
         for c in hub.clients:
