@@ -16,7 +16,7 @@ from tortoise import Tortoise
 from hub import database
 from hub.api import api
 from hub.api_endpoint import api_endpoint
-from hub.errors import HubError, NotFound
+from hub.errors import HubError
 from hub.http import error_response, json_response
 from hub.settings import HubSettings
 from hub.web import STATIC_DIR, web_routes
@@ -36,9 +36,6 @@ def create_app(settings: HubSettings) -> Starlette:
     async def health(request: Request) -> Response:
         await Tortoise.get_connection("default").execute_query("SELECT 1")
         return json_response({"status": "ok", "version": VERSION})
-
-    async def api_not_found(request: Request) -> Response:
-        return error_response(NotFound(f"no API route {request.method} {request.url.path}"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -79,7 +76,6 @@ def create_app(settings: HubSettings) -> Starlette:
         *api.routes(lambda route: api_endpoint(route, settings)),
         Route("/api/v1/openapi.json", openapi),
         Route("/api/v1/health", health),
-        Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *web_routes(settings),
     ]

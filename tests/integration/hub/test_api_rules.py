@@ -577,3 +577,8 @@ def test_seat_labels_stay_unique_within_a_section_and_tickets_name_the_section(
         201,
     )
     assert issued[0]["seat"] == "Floor A2"
+
+
+def test_unknown_routes_and_methods_answer_in_the_api_error_shape(org: Org) -> None:
+    assert _error(org.api.get("/api/v1/nothing-here"), 404)["code"] == "not_found"
+    assert _error(org.api.delete("/api/v1/org"), 405)["code"] == "method_not_allowed"
