@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 import zoneinfo
 from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
@@ -194,13 +193,3 @@ def check_timezone(timezone: str) -> None:
     """FormError unless `timezone` is a tz database name like Africa/Johannesburg."""
     if not is_timezone(timezone):
         raise FormError("Timezone: use a name like Africa/Johannesburg or UTC", "timezone")
-
-
-def optional_uuid(value: str | None) -> uuid.UUID | None:
-    """A UUID from a select whose empty option means none."""
-    if not value:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise FormError("choose one of the listed options") from None
