@@ -12,10 +12,19 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise.exceptions import BaseORMException
 
 from hub.api_routing import ApiRoute, Call
+from hub.database import refusal
 from hub.errors import HubError, InvalidBody, NotFound, NotSignedIn
-from hub.http import decode_json, decode_query, error_response, json_response, read_body
+from hub.http import (
+    check_path,
+    decode_json,
+    decode_query,
+    error_response,
+    json_response,
+    read_body,
+)
 from hub.services import accounts
 from hub.sessions import CSRF_HEADER, check_csrf, signed_in_user
 from hub.settings import HubSettings
@@ -58,6 +67,7 @@ def api_endpoint(
         try:
             principal = await principal_for(request, settings, now)
             require(principal, route.action)
+            check_path(request.path_params)
             query = None
             if route.query is not None:
                 query = decode_query(dict(request.query_params), route.query)
@@ -72,6 +82,11 @@ def api_endpoint(
             )
         except HubError as exc:
             return error_response(exc)
+        except BaseORMException as exc:
+            mapped = refusal(exc)
+            if mapped is None:
+                raise
+            return error_response(mapped)
         if isinstance(result, Response):
             return result
         if result is None:

@@ -12,6 +12,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from hub.schemas import DEFAULT_TIMEZONE
+
 DEFAULT_DATA = Path(".hub")
 
 
@@ -118,6 +120,7 @@ def _create_org(args: argparse.Namespace) -> int:
             org_name=args.org_name,
             slug=args.slug,
             api_key_name=args.api_key,
+            timezone=args.timezone,
         )
     )
     print(f"org {done.org_slug} with admin {done.email}")
@@ -187,6 +190,12 @@ def add_hub_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
     org.add_argument("--name", required=True, help="the admin's name")
     org.add_argument("--org-name", required=True, help="the organisation's name")
     org.add_argument("--slug", required=True, help="the organisation's address in the app")
+    org.add_argument(
+        "--timezone",
+        default=DEFAULT_TIMEZONE,
+        help="the organisation's timezone, a tz database name"
+        f" (default {DEFAULT_TIMEZONE}); new venues and events start in it",
+    )
     org.add_argument("--api-key", metavar="NAME", help="also make an admin API key with this name")
     org.set_defaults(run=_create_org)
 

@@ -17,9 +17,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from tortoise import Tortoise
+from tortoise.exceptions import BaseORMException, DBConnectionError
+from tortoise.exceptions import ValidationError as FieldRefused
 from tortoise.migrations.api import migrate as run_migrations
 
-from hub.errors import DatabaseUnavailable
+from hub.errors import DatabaseUnavailable, HubError, ValidationFailed
 from hub.models import MODEL_MODULES
 
 APP_LABEL: Final = "hub"
@@ -75,6 +77,25 @@ def with_database(url: str, database: str) -> str:
     """`url` pointing at another database on the same server."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def refusal(exc: BaseORMException) -> HubError | None:
+    """What a database error caused by the request stands for, or None for a real fault.
+
+    The routes validate input before it reaches the ORM; this is the boundary's safety net,
+    so that a value they let through (a text PostgreSQL cannot store, one longer than its
+    column) is refused with a clear 422 rather than a 500, and a database that went away is
+    a 503.
+    """
+    if isinstance(exc, FieldRefused):
+        field = str(exc).split(":", 1)[0] if ":" in str(exc) else "a value"
+        return ValidationFailed(f"{field} is too long or not acceptable")
+    if isinstance(exc.__cause__, asyncpg.exceptions.DataError):
+        # Class 22: NUL in text, a string over its column, a number out of range.
+        return ValidationFailed(f"a value cannot be stored: {exc.__cause__}")
+    if isinstance(exc, DBConnectionError) or isinstance(exc.__cause__, OSError):
+        return DatabaseUnavailable("the database is not reachable: try again shortly")
+    return None
 
 
 def tortoise_config(url: str) -> dict[str, Any]:

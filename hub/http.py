@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.errors import BodyTooLarge, HubError, InvalidBody, InvalidJSON, PublishBlocked
+from hub.errors import BodyTooLarge, HubError, InvalidBody, InvalidJSON, NotFound, PublishBlocked
+from hub.schemas import is_slug
 
 encode_json = msgspec.json.Encoder().encode
 
@@ -113,3 +116,26 @@ def decode_query(params: dict[str, str], query_type: type[Any]) -> Any:
         return msgspec.convert(params, type=query_type, strict=False)
     except msgspec.ValidationError as exc:
         raise InvalidBody(f"query parameter: {exc}") from None
+
+
+def check_path(params: Mapping[str, object]) -> None:
+    """NotFound unless every path parameter could name an object: `slug` an org's address,
+    `*_id` a UUID, anything else text without NUL of at most 200 characters.
+
+    Checked before a handler runs, so that what no object can be called answers exactly like
+    an object that does not exist, and never reaches the database.
+    """
+    for name, value in params.items():
+        text = str(value)
+        if name == "slug":
+            ok = is_slug(text)
+        elif name.endswith("_id"):
+            try:
+                uuid.UUID(text)
+                ok = True
+            except ValueError:
+                ok = False
+        else:
+            ok = len(text) <= 200 and "\x00" not in text
+        if not ok:
+            raise NotFound("no such page" if name == "slug" else f"no such {name[:-3]}")

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub import database
+from hub.errors import ValidationFailed
 from hub.models import User
 from hub.roles import Role
-from hub.schemas import ApiKeyIn
+from hub.schemas import DEFAULT_TIMEZONE, ApiKeyIn, is_timezone
 from hub.services import accounts
 from hub.tenancy import Principal
 
@@ -31,6 +32,7 @@ async def create_org(
     org_name: str,
     slug: str,
     api_key_name: str | None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Provisioned:
     """An org with `email` as its admin (the account is made unless it exists and the
     password matches), optionally with an admin API key."""
@@ -40,10 +42,14 @@ async def create_org(
         now = dt.datetime.now(dt.UTC)
         existing = await User.get_or_none(email=accounts.normalise_email(email))
         if existing is None:
-            user = await accounts.sign_up(email, name, password)
+            user = await accounts.sign_up(email, name, password, timezone)
         else:
             user = await accounts.authenticate(email, password)
-        org = await accounts.create_org(user, org_name, slug, now)
+        if not is_timezone(timezone):
+            raise ValidationFailed(
+                f"unknown timezone {timezone!r}: use a name like {DEFAULT_TIMEZONE}"
+            )
+        org = await accounts.create_org(user, org_name, slug, now, timezone=timezone)
         key = None
         if api_key_name:
             principal = Principal(org.id, org.slug, Role.ADMIN, user.id, display=user.email)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import uuid
 import zoneinfo
 from typing import Annotated, Any, Literal
@@ -19,8 +20,17 @@ from hub.roles import Role
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 ShortName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
 Text = Annotated[str, msgspec.Meta(max_length=5000)]
-Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=SLUG_PATTERN)]
+# A deliverable address, as sign-up forms check it: a local part without spaces, quotes or
+# brackets (at most 64 characters), and a domain of dot-separated labels ending in a name
+# (letters of any script), so "name@example", "a@@b.org" and "a b@c.org" are refused.
+EMAIL_PATTERN = (
+    r"^(?=[^@]{1,64}@)[^@\s\"(),:;<>\[\]\\]+"
+    r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=EMAIL_PATTERN)]
+Password = Annotated[str, msgspec.Meta(max_length=1024)]
 Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
@@ -29,6 +39,10 @@ Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"\S")]
 RowLabel = Annotated[str, msgspec.Meta(min_length=1, max_length=8, pattern=r"^[A-Za-z0-9]+$")]
 SeatNumber = Annotated[int, msgspec.Meta(ge=1, le=999)]
+SEAT_LABEL_MAX = 32
+SeatLabel = Annotated[str, msgspec.Meta(min_length=1, max_length=SEAT_LABEL_MAX, pattern=r"\S")]
+# Where the product is at home; sign-up starts there (the browser's own zone when it says).
+DEFAULT_TIMEZONE = "Africa/Johannesburg"
 
 
 @functools.cache
@@ -39,6 +53,20 @@ def known_timezones() -> frozenset[str]:
 
 def is_timezone(name: str) -> bool:
     return name in known_timezones()
+
+
+_SLUG = re.compile(SLUG_PATTERN)
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def is_slug(value: str) -> bool:
+    """Whether `value` could be an org's address (what `Slug` accepts)."""
+    return 2 <= len(value) <= 64 and _SLUG.fullmatch(value) is not None
+
+
+def is_email(value: str) -> bool:
+    """Whether `value` is an address `Email` accepts."""
+    return len(value) <= 254 and _EMAIL.fullmatch(value) is not None
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -68,9 +96,30 @@ class Paging(Input):
 # Organisation and people
 
 
+class SignUpIn(Input):
+    """The sign-up form: who the user is, and the timezone their organisations start with."""
+
+    name: Name
+    email: Email
+    password: Password
+    timezone: Timezone = DEFAULT_TIMEZONE
+
+
+class SignInIn(Input):
+    """The sign-in form; `next` is where to go afterwards (a path of the hub)."""
+
+    email: Annotated[str, msgspec.Meta(max_length=254)]
+    password: Password
+    next: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
 class OrgIn(Input):
+    """A new organisation; without a timezone it takes its creator's."""
+
     name: Name
     slug: Slug
+    timezone: Timezone | None = None
+    currency: Currency = "ZAR"
 
 
 class OrgUpdate(Input):
@@ -215,7 +264,7 @@ class SeatUpdate(Input):
     seat_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=5000)]
     set_zone: bool = False
     zone_id: uuid.UUID | None = None
-    labels: dict[str, Annotated[str, msgspec.Meta(min_length=1, max_length=32)]] = {}
+    labels: dict[str, SeatLabel] = {}
     remove: bool = False
 
 

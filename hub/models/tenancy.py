@@ -33,6 +33,8 @@ class User(Model):
     email = fields.CharField(max_length=254, unique=True)
     name = fields.CharField(max_length=200)
     password_hash = fields.CharField(max_length=200)
+    # Asked at sign-up: the organisations the user creates start in it.
+    timezone = fields.CharField(max_length=64, default="UTC", db_default="UTC")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

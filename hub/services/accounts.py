@@ -13,7 +13,19 @@ from hub import credentials
 from hub.errors import Conflict, Forbidden, NotFound, NotSignedIn, ValidationFailed
 from hub.models import ApiKey, Membership, Org, Session, User
 from hub.roles import Action, Role
-from hub.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, MemberIn, MemberOut, OrgOut, OrgUpdate
+from hub.schemas import (
+    DEFAULT_TIMEZONE,
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
+    MemberIn,
+    MemberOut,
+    OrgOut,
+    OrgUpdate,
+    is_email,
+    is_slug,
+    is_timezone,
+)
 from hub.services import audit
 from hub.tenancy import Principal, get_owned, require, scoped
 
@@ -22,8 +34,9 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def sign_up(email: str, name: str, password: str) -> User:
-    """A new user; raises Conflict for a taken email, ValidationFailed for a weak password."""
+async def sign_up(email: str, name: str, password: str, timezone: str = DEFAULT_TIMEZONE) -> User:
+    """A new user; raises Conflict for a taken email, ValidationFailed for a weak password,
+    an address that cannot receive mail or a timezone the tz database does not know."""
     problem = credentials.password_problem(password)
     if problem:
         raise ValidationFailed(problem)
@@ -32,11 +45,16 @@ async def sign_up(email: str, name: str, password: str) -> User:
     if len(name.strip()) > 200:
         raise ValidationFailed("the name is too long (200 characters at most)")
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise ValidationFailed("enter a valid email address")
+    if not is_email(email):
+        raise ValidationFailed("enter an email address like name@example.org")
+    if not is_timezone(timezone):
+        raise ValidationFailed("choose a timezone like Africa/Johannesburg")
     try:
         return await User.create(
-            email=email, name=name.strip(), password_hash=credentials.hash_password(password)
+            email=email,
+            name=name.strip(),
+            password_hash=credentials.hash_password(password),
+            timezone=timezone,
         )
     except IntegrityError:
         raise Conflict("an account with this email already exists: sign in instead") from None
@@ -86,6 +104,8 @@ async def user_orgs(user_id: uuid.UUID) -> list[tuple[Org, Role]]:
 
 async def member_principal(user: User, slug: str) -> Principal:
     """The user acting in org `slug`; NotFound when they are not a member (or no such org)."""
+    if not is_slug(slug):
+        raise NotFound("no such organisation")
     membership = await Membership.filter(user_id=user.id, org__slug=slug).prefetch_related("org")
     if not membership:
         raise NotFound("no such organisation")
@@ -123,15 +143,23 @@ async def key_principal(key: str, now: dt.datetime) -> Principal:
     )
 
 
-async def create_org(user: User, name: str, slug: str, now: dt.datetime) -> Org:
-    """A new org with `user` as its admin."""
+async def create_org(
+    user: User,
+    name: str,
+    slug: str,
+    now: dt.datetime,
+    *,
+    timezone: str | None = None,
+    currency: str = "ZAR",
+) -> Org:
+    """A new org with `user` as its admin, in `timezone` (by default the user's)."""
     async with in_transaction():
         try:
             org = await Org.create(
                 name=name.strip(),
                 slug=slug,
                 branding={"colour": "#1f6feb"},
-                settings={"timezone": "UTC", "currency": "ZAR"},
+                settings={"timezone": timezone or user.timezone, "currency": currency},
             )
         except IntegrityError:
             raise Conflict(f"the address {slug!r} is taken: choose another") from None

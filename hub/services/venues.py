@@ -11,6 +11,7 @@ from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.models import Event, PriceZone, Seat, SeatingLayout, Section, Ticket, Venue
 from hub.roles import Action
 from hub.schemas import (
+    SEAT_LABEL_MAX,
     LayoutDetail,
     LayoutIn,
     LayoutOut,
@@ -279,7 +280,9 @@ async def seat_ids_by_label(
     require(principal, Action.VENUES_READ)
     layout = await get_owned(SeatingLayout, principal, layout_id)
     wanted = list(dict.fromkeys(label.strip() for label in labels if label.strip()))
-    rows = await scoped(Seat, principal, section__layout_id=layout.id, label__in=wanted)
+    # A label longer than any seat's can name none: it is reported missing, never queried.
+    storable = [label for label in wanted if len(label) <= SEAT_LABEL_MAX]
+    rows = await scoped(Seat, principal, section__layout_id=layout.id, label__in=storable)
     by_label: dict[str, list[uuid.UUID]] = {}
     for seat in rows:
         by_label.setdefault(seat.label, []).append(seat.id)

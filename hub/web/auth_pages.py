@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 
 from hub.errors import HubError, NotSignedIn
-from hub.schemas import OrgIn
+from hub.schemas import OrgIn, SignInIn, SignUpIn
 from hub.services import accounts
 from hub.sessions import clear_session_cookie, session_token, set_session_cookie
 from hub.web.forms import FormError, convert
@@ -26,7 +26,13 @@ class TooManyAttempts(HubError):
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path of this hub only (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or len(target) > 2000
+        or any(ord(c) < 32 for c in target)
+    ):
         return "/orgs"
     return target
 
@@ -45,10 +51,8 @@ async def signup_page(visit: Visit) -> Response:
 
 @router.public("POST", "/signup", page=signup_page, form="signup")
 async def signup(visit: Visit) -> Response:
-    form = visit.form
-    user = await accounts.sign_up(
-        str(form.get("email", "")), str(form.get("name", "")), str(form.get("password", ""))
-    )
+    data = convert(visit.form, SignUpIn)
+    user = await accounts.sign_up(data.email, data.name, data.password, data.timezone)
     token = await accounts.start_session(user, visit.now, visit.settings.session_days)
     response = visit.redirect("/orgs")
     set_session_cookie(response, token, visit.settings)
@@ -57,29 +61,29 @@ async def signup(visit: Visit) -> Response:
 
 @router.public("GET", "/signin")
 async def signin_page(visit: Visit) -> Response:
-    target = visit.request.query_params.get("next")
+    target = safe_next(visit.request.query_params.get("next"))
     if visit.user is not None and visit.failed is None:
-        return visit.redirect(safe_next(target))
-    return visit.render("signin.html", title="Sign in", next=target or "")
+        return visit.redirect(target)
+    return visit.render("signin.html", title="Sign in", next=target)
 
 
 @router.public("POST", "/signin", page=signin_page, form="signin")
 async def signin(visit: Visit) -> Response:
-    form = visit.form
-    email = accounts.normalise_email(str(form.get("email", "")))
+    form = convert(visit.form, SignInIn)
+    email = accounts.normalise_email(form.email)
     wait = throttle.wait_left(email, visit.now)
     if wait is not None:
         raise TooManyAttempts(
             f"Too many failed sign-ins for {email}: wait {minutes(wait)} minutes and try again."
         )
     try:
-        user = await accounts.authenticate(email, str(form.get("password", "")))
+        user = await accounts.authenticate(email, form.password)
     except NotSignedIn:
         throttle.failed(email, visit.now)
         raise FormError("Wrong email or password.") from None
     throttle.succeeded(email)
     token = await accounts.start_session(user, visit.now, visit.settings.session_days)
-    response = visit.redirect(safe_next(str(form.get("next", ""))))
+    response = visit.redirect(safe_next(form.next))
     set_session_cookie(response, token, visit.settings)
     return response
 
@@ -102,5 +106,12 @@ async def orgs_page(visit: Visit) -> Response:
 @router.user("POST", "/orgs", page=orgs_page, form="org")
 async def create_org(visit: Visit) -> Response:
     data = convert(visit.form, OrgIn)
-    org = await accounts.create_org(visit.signed_in, data.name, data.slug, visit.now)
+    org = await accounts.create_org(
+        visit.signed_in,
+        data.name,
+        data.slug,
+        visit.now,
+        timezone=data.timezone,
+        currency=data.currency,
+    )
     return visit.redirect(f"/o/{org.slug}", "created")

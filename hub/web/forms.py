@@ -48,6 +48,7 @@ LABELS = {
     "starts_at": "Starts",
     "ends_at": "Ends",
     "seat_ids": "Seats",
+    "seat_labels": "Seats",
 }
 HINTS = {
     "slug": "use 2 to 64 lower-case letters, digits and hyphens, starting with a letter or digit",
@@ -58,6 +59,7 @@ HINTS = {
     "last_row": "use letters (Z) or numbers (30)",
     "logo_url": "use an https:// address",
     "code": "use 3 to 64 letters, digits, hyphens or underscores",
+    "seat_labels": "name seats by their labels (at most 32 characters each), like A1, A2",
 }
 _AT = re.compile(r"at `\$\.(\w+)")
 _MISSING = re.compile(r"missing required field `(\w+)`")
@@ -130,6 +132,21 @@ def convert(
         return msgspec.convert(data, into, strict=False)
     except msgspec.ValidationError as exc:
         raise _friendly(str(exc)) from None
+
+
+def check_form(form: FormData) -> None:
+    """FormError for the first field holding what PostgreSQL cannot store (NUL).
+
+    Every form post passes here before its handler, so no form can send one to the
+    database, whether or not the handler converts it to a struct.
+    """
+    for key, value in form.multi_items():
+        if "\x00" in key:
+            raise FormError("the form could not be read: reload the page and try again")
+        if isinstance(value, str) and "\x00" in value:
+            raise FormError(
+                f"{label(key)}: remove the invisible NUL character (shown as \ufffd)", key
+            )
 
 
 def _friendly(message: str) -> FormError:

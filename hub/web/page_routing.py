@@ -25,18 +25,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
+from tortoise.exceptions import BaseORMException
 
 from hub.api_endpoint import utc_now
 from hub.api_routing import PATH_PARAM
+from hub.database import refusal
 from hub.errors import CsrfFailed, Forbidden, HubError, NotFound, PublishBlocked
-from hub.http import read_body
+from hub.http import check_path, read_body
 from hub.models import Org, User
 from hub.roles import Action, Role
 from hub.services import accounts
 from hub.sessions import CSRF_FIELD, check_csrf, csrf_for, signed_in_user
 from hub.settings import HubSettings
 from hub.tenancy import Principal, require
-from hub.web.forms import FormError
+from hub.web.forms import FormError, check_form
 from hub.web.templating import NOTICES
 
 Kind = Literal["public", "user", "org"]
@@ -262,8 +264,10 @@ async def read_form(request: Request, limit: int) -> FormData:
 
 def _kept_values(form: FormData) -> dict[str, str]:
     kept: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if key not in SECRET_FIELDS and isinstance(value, str):
+    for key, raw in form.multi_items():
+        if key not in SECRET_FIELDS and isinstance(raw, str):
+            # Shown again with what could not be stored marked, so nothing else is lost.
+            value = raw.replace("\x00", "\ufffd")
             # Repeated fields (checkbox groups) are kept joined; templates split them.
             kept[key] = f"{kept[key]}\n{value}" if key in kept else value
     return kept
@@ -282,7 +286,14 @@ def _endpoint(
         except (HubError, FormError) as exc:
             return error_page(visit, exc)
         try:
-            return await route.handler(visit)
+            try:
+                check_form(visit.form)
+                return await route.handler(visit)
+            except BaseORMException as orm_exc:
+                mapped = refusal(orm_exc)
+                if mapped is None:
+                    raise
+                raise mapped from orm_exc
         except (HubError, FormError) as exc:
             if (
                 route.page is None
@@ -328,6 +339,7 @@ async def _admit(route: PageRoute, visit: Visit) -> Visit:
     if route.method == "POST":
         token = visit.form.get(CSRF_FIELD)
         check_csrf(request, visit.settings, token if isinstance(token, str) else None)
+    check_path(request.path_params)
     if route.kind == "org":
         principal = await accounts.member_principal(user, str(request.path_params["slug"]))
         visit = replace(visit, principal=principal)

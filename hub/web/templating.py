@@ -11,6 +11,7 @@ import jinja2
 from starlette.templating import Jinja2Templates
 
 from hub.roles import ROLE_LABELS, Action, Role
+from hub.schemas import DEFAULT_TIMEZONE, known_timezones
 from hub.web.forms import zone
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -83,5 +84,7 @@ def make_templates() -> Jinja2Templates:
         Role=Role,
         ROLE_LABELS=ROLE_LABELS,
         roles=list(Role),
+        TIMEZONES=sorted(known_timezones()),
+        DEFAULT_TIMEZONE=DEFAULT_TIMEZONE,
     )
     return Jinja2Templates(env=env)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
 
 import msgspec
 from starlette.responses import Response
 
 from hub.errors import ValidationFailed
 from hub.roles import Action
-from hub.schemas import EventOut, TicketIssueIn, TicketStatusChange
+from hub.schemas import EventOut, SeatLabel, TicketIssueIn, TicketStatusChange
 from hub.services import events, tickets, venues
 from hub.web.event_pages import event_context
 from hub.web.forms import convert
@@ -17,6 +17,14 @@ from hub.web.page_routing import PageRouter, Visit
 from hub.web.paging import pages, requested
 
 router = PageRouter()
+
+
+class TicketIssueForm(TicketIssueIn):
+    """The issue form: seats are named by their labels ("A1, A2"), not by ids."""
+
+    seat_labels: Annotated[list[SeatLabel], msgspec.Meta(max_length=1000)] = msgspec.field(
+        default_factory=list
+    )
 
 
 @router.org("GET", "/events/{event_id}/tickets", Action.TICKETS_READ)
@@ -44,8 +52,9 @@ def _to_tickets(visit: Visit, notice: str) -> Response:
     "POST", "/events/{event_id}/tickets", Action.TICKETS_ISSUE, page=tickets_page, form="issue"
 )
 async def issue_tickets(visit: Visit) -> Response:
-    data = convert(visit.form, TicketIssueIn)
-    labels = [v for v in re.split(r"[,\s]+", str(visit.form.get("seat_labels", ""))) if v]
+    form = convert(visit.form, TicketIssueForm, comma_lists=("seat_labels",))
+    labels = form.seat_labels
+    data = TicketIssueIn(form.ticket_type_id, form.holder, form.email, form.seat_ids, form.quantity)
     if labels:
         event: EventOut = await events.get_event(visit.member, visit.param("event_id"))
         if event.layout_id is None:

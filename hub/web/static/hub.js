@@ -7,3 +7,10 @@ document.addEventListener("submit", (event) => {
   const question = event.target.dataset?.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+// A fresh sign-up offers the browser's own timezone when the hub knows that name.
+for (const input of document.querySelectorAll("input[data-guess-timezone]")) {
+  const guess = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const known = [...(input.list?.options ?? [])].some((option) => option.value === guess);
+  if (guess && known) input.value = guess;
+}

@@ -1,12 +1,25 @@
-"""The migrations in hub/migrations build exactly the models' schema."""
+"""The migrations in hub/migrations build exactly the models' schema, and upgrade a hub
+that already holds data (a column added later must fill the rows already there)."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
+import secrets
+from collections.abc import Iterator
 
+import asyncpg
+import pytest
+from tortoise import Tortoise
 from tortoise.cli.cli import tortoise_cli_context
+from tortoise.fields.base import Field
+from tortoise.migrations import operations as ops
+from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
+import hub.migrations
+from hub import database
 from hub.database import tortoise_config
 
 
@@ -20,3 +33,65 @@ def test_models_and_migrations_agree(hub_database_url: str) -> None:
 
     # A model changed without `tortoise makemigrations` would leave the database behind.
     assert asyncio.run(pending()) == []
+
+
+def _later_migrations() -> Iterator[tuple[str, list[object]]]:
+    for info in pkgutil.iter_modules(hub.migrations.__path__):
+        if info.name != "0001_initial":
+            module = importlib.import_module(f"hub.migrations.{info.name}")
+            yield info.name, list(module.Migration.operations)
+
+
+def test_columns_added_later_fill_the_rows_already_there() -> None:
+    # Tortoise's `default` lives in Python only: without a database default (or NULL
+    # allowed) adding a column to a table with rows fails, and the hub would not start.
+    refused = [
+        f"{name}: {op.model_name}.{op.name}"
+        for name, operations in _later_migrations()
+        for op in operations
+        if isinstance(op, ops.AddField)
+        and isinstance(op.field, Field)
+        and not (op.field.null or op.field.has_db_default())
+    ]
+    assert refused == [], "give these fields db_default=... or null=True"
+
+
+@pytest.fixture
+def first_release_url(hub_database_url: str) -> Iterator[str]:
+    server = database.with_database(hub_database_url, "postgres")
+    name = f"vg_upgrade_{secrets.token_hex(4)}"
+    asyncio.run(database.create_database(server, name))
+    try:
+        yield database.with_database(server, name)
+    finally:
+        asyncio.run(database.drop_database(server, name))
+
+
+def test_a_hub_with_data_of_the_first_release_upgrades(first_release_url: str) -> None:
+    async def run() -> tuple[str, str]:
+        try:
+            await migrate(config=tortoise_config(first_release_url), target="hub.0001_initial")
+        finally:
+            await Tortoise.close_connections()
+        dsn = "postgresql://" + first_release_url.split("://", 1)[1]
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(
+                "INSERT INTO app_user (id, email, name, password_hash, created_at)"
+                " VALUES (gen_random_uuid(), 'early@example.org', 'Early', 'x', now())"
+            )
+            await conn.execute(
+                "INSERT INTO org (id, name, slug, branding, settings, created_at)"
+                " VALUES (gen_random_uuid(), 'Early', 'early', '{}', '{}', now())"
+            )
+        finally:
+            await conn.close()
+        await database.migrate(first_release_url)
+        conn = await asyncpg.connect(dsn)
+        try:
+            row = await conn.fetchrow("SELECT email, timezone FROM app_user")
+        finally:
+            await conn.close()
+        return row["email"], row["timezone"]
+
+    assert asyncio.run(run()) == ("early@example.org", "UTC")
