@@ -188,9 +188,11 @@ class AuditOut(msgspec.Struct):
 
 
 class VenueIn(Input):
+    """A new venue; without a timezone it takes its organisation's."""
+
     name: Name
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    timezone: Timezone = "UTC"
+    timezone: Timezone | None = None
 
 
 class VenueUpdate(Input):
@@ -293,12 +295,15 @@ EventStatusName = Literal["draft", "published", "ended", "cancelled"]
 
 
 class EventIn(Input):
+    """A new event; without a timezone it takes its venue's, without a currency its
+    organisation's."""
+
     name: Name
     venue_id: uuid.UUID
     layout_id: uuid.UUID | None = None
     description: Text = ""
-    timezone: Timezone = "UTC"
-    currency: Currency = "ZAR"
+    timezone: Timezone | None = None
+    currency: Currency | None = None
 
 
 class EventUpdate(Input):

@@ -19,6 +19,7 @@ from hub.models import (
     EventSession,
     EventStatus,
     GateRuleRow,
+    Org,
     PriceRule,
     PriceZone,
     Seat,
@@ -87,11 +88,16 @@ async def create_event(principal: Principal, data: EventIn, now: dt.datetime) ->
             layout_id=data.layout_id,
             name=data.name,
             description=data.description,
-            timezone=data.timezone,
-            currency=data.currency,
+            timezone=data.timezone or venue.timezone,
+            currency=data.currency or await _org_currency(principal),
         )
         await keys.create_first_key(principal, event, now)
     return event_out(event)
+
+
+async def _org_currency(principal: Principal) -> str:
+    org = await Org.get(id=principal.org_id)
+    return str(org.settings.get("currency", "ZAR"))
 
 
 async def _editable(principal: Principal, event_id: object) -> Event:

@@ -8,7 +8,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, NotFound, ValidationFailed
-from hub.models import Event, PriceZone, Seat, SeatingLayout, Section, Ticket, Venue
+from hub.models import Event, Org, PriceZone, Seat, SeatingLayout, Section, Ticket, Venue
 from hub.roles import Action
 from hub.schemas import (
     SEAT_LABEL_MAX,
@@ -46,8 +46,12 @@ async def get_venue(principal: Principal, venue_id: object) -> VenueOut:
 
 async def create_venue(principal: Principal, data: VenueIn) -> VenueOut:
     require(principal, Action.VENUES_WRITE)
+    org = await Org.get(id=principal.org_id)
     venue = await Venue.create(
-        org_id=principal.org_id, name=data.name, address=data.address, timezone=data.timezone
+        org_id=principal.org_id,
+        name=data.name,
+        address=data.address,
+        timezone=data.timezone or str(org.settings.get("timezone", "UTC")),
     )
     return venue_out(venue)
 

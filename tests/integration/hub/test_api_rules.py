@@ -231,6 +231,24 @@ def test_timezones_must_be_real_tz_database_names(org: Org) -> None:
     _error(org.api.patch("/api/v1/org", json={"timezone": "Nowhere"}), 422)
 
 
+def test_new_venues_and_events_start_in_their_orgs_timezone(make_org: OrgFactory) -> None:
+    org = make_org("Windhoek org")
+    ok(org.api.patch("/api/v1/org", json={"timezone": "Africa/Windhoek", "currency": "NAD"}))
+    venue = ok(org.api.post("/api/v1/venues", json={"name": "Warehouse"}), 201)
+    assert venue["timezone"] == "Africa/Windhoek"
+    event = ok(org.api.post("/api/v1/events", json={"name": "Gig", "venue_id": venue["id"]}), 201)
+    assert (event["timezone"], event["currency"]) == ("Africa/Windhoek", "NAD")
+    # What the organiser names wins.
+    other = ok(
+        org.api.post(
+            "/api/v1/events",
+            json={"name": "Tour", "venue_id": venue["id"], "timezone": "UTC", "currency": "ZAR"},
+        ),
+        201,
+    )
+    assert (other["timezone"], other["currency"]) == ("UTC", "ZAR")
+
+
 # Prices
 
 
