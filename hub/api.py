@@ -11,7 +11,17 @@ from hub import schemas as s
 from hub.api_routing import ApiRouter, Call
 from hub.http import json_response
 from hub.roles import Action
-from hub.services import accounts, audit, events, keys, packages, tickets, venues
+from hub.services import (
+    accounts,
+    audit,
+    events,
+    keys,
+    packages,
+    price_rules,
+    ticket_types,
+    tickets,
+    venues,
+)
 
 api = ApiRouter()
 route = api.route
@@ -180,7 +190,7 @@ async def list_venues(call: Call) -> Any:
     status=201,
 )
 async def create_venue(call: Call) -> Any:
-    return await venues.create_venue(call.principal, call.body)
+    return await venues.create_venue(call.principal, call.body, call.now)
 
 
 @route(
@@ -205,7 +215,7 @@ async def get_venue(call: Call) -> Any:
     response=s.VenueOut,
 )
 async def update_venue(call: Call) -> Any:
-    return await venues.update_venue(call.principal, call.params["venue_id"], call.body)
+    return await venues.update_venue(call.principal, call.params["venue_id"], call.body, call.now)
 
 
 @route(
@@ -217,7 +227,7 @@ async def update_venue(call: Call) -> Any:
     status=204,
 )
 async def delete_venue(call: Call) -> Any:
-    await venues.delete_venue(call.principal, call.params["venue_id"])
+    await venues.delete_venue(call.principal, call.params["venue_id"], call.now)
 
 
 @route(
@@ -243,7 +253,7 @@ async def list_layouts(call: Call) -> Any:
     status=201,
 )
 async def create_layout(call: Call) -> Any:
-    return await venues.create_layout(call.principal, call.params["venue_id"], call.body)
+    return await venues.create_layout(call.principal, call.params["venue_id"], call.body, call.now)
 
 
 @route(
@@ -267,7 +277,7 @@ async def get_layout(call: Call) -> Any:
     status=204,
 )
 async def delete_layout(call: Call) -> Any:
-    await venues.delete_layout(call.principal, call.params["layout_id"])
+    await venues.delete_layout(call.principal, call.params["layout_id"], call.now)
 
 
 @route(
@@ -281,7 +291,7 @@ async def delete_layout(call: Call) -> Any:
     status=201,
 )
 async def create_zone(call: Call) -> Any:
-    return await venues.create_zone(call.principal, call.params["layout_id"], call.body)
+    return await venues.create_zone(call.principal, call.params["layout_id"], call.body, call.now)
 
 
 @route(
@@ -295,7 +305,9 @@ async def create_zone(call: Call) -> Any:
     status=201,
 )
 async def create_section(call: Call) -> Any:
-    return await venues.create_section(call.principal, call.params["layout_id"], call.body)
+    return await venues.create_section(
+        call.principal, call.params["layout_id"], call.body, call.now
+    )
 
 
 @route(
@@ -309,7 +321,9 @@ async def create_section(call: Call) -> Any:
     status=201,
 )
 async def add_seat_batch(call: Call) -> Any:
-    return await venues.add_seat_batch(call.principal, call.params["layout_id"], call.body)
+    return await venues.add_seat_batch(
+        call.principal, call.params["layout_id"], call.body, call.now
+    )
 
 
 @route(
@@ -322,7 +336,7 @@ async def add_seat_batch(call: Call) -> Any:
     response=s.LayoutDetail,
 )
 async def update_seats(call: Call) -> Any:
-    await venues.update_seats(call.principal, call.params["layout_id"], call.body)
+    await venues.update_seats(call.principal, call.params["layout_id"], call.body, call.now)
     return await venues.layout_detail(call.principal, call.params["layout_id"])
 
 
@@ -377,7 +391,19 @@ async def get_event(call: Call) -> Any:
     response=s.EventOut,
 )
 async def update_event(call: Call) -> Any:
-    return await events.update_event(call.principal, call.params["event_id"], call.body)
+    return await events.update_event(call.principal, call.params["event_id"], call.body, call.now)
+
+
+@route(
+    "DELETE",
+    "/events/{event_id}",
+    summary="Delete a draft or cancelled event that has no tickets",
+    tag="events",
+    action=Action.EVENTS_WRITE,
+    status=204,
+)
+async def delete_event(call: Call) -> Any:
+    await events.delete_event(call.principal, call.params["event_id"], call.now)
 
 
 @route(
@@ -418,7 +444,7 @@ async def list_sessions(call: Call) -> Any:
     status=201,
 )
 async def add_session(call: Call) -> Any:
-    return await events.add_session(call.principal, call.params["event_id"], call.body)
+    return await events.add_session(call.principal, call.params["event_id"], call.body, call.now)
 
 
 @route(
@@ -430,7 +456,9 @@ async def add_session(call: Call) -> Any:
     status=204,
 )
 async def delete_session(call: Call) -> Any:
-    await events.delete_session(call.principal, call.params["event_id"], call.params["session_id"])
+    await events.delete_session(
+        call.principal, call.params["event_id"], call.params["session_id"], call.now
+    )
 
 
 @route(
@@ -442,7 +470,7 @@ async def delete_session(call: Call) -> Any:
     response=list[s.TicketTypeOut],
 )
 async def list_ticket_types(call: Call) -> Any:
-    return await events.list_ticket_types(call.principal, call.params["event_id"])
+    return await ticket_types.list_ticket_types(call.principal, call.params["event_id"])
 
 
 @route(
@@ -456,7 +484,9 @@ async def list_ticket_types(call: Call) -> Any:
     status=201,
 )
 async def add_ticket_type(call: Call) -> Any:
-    return await events.add_ticket_type(call.principal, call.params["event_id"], call.body)
+    return await ticket_types.add_ticket_type(
+        call.principal, call.params["event_id"], call.body, call.now
+    )
 
 
 @route(
@@ -468,7 +498,9 @@ async def add_ticket_type(call: Call) -> Any:
     status=204,
 )
 async def delete_ticket_type(call: Call) -> Any:
-    await events.delete_ticket_type(call.principal, call.params["event_id"], call.params["type_id"])
+    await ticket_types.delete_ticket_type(
+        call.principal, call.params["event_id"], call.params["type_id"], call.now
+    )
 
 
 @route(
@@ -480,7 +512,7 @@ async def delete_ticket_type(call: Call) -> Any:
     response=list[s.PriceRuleOut],
 )
 async def list_price_rules(call: Call) -> Any:
-    return await events.list_price_rules(call.principal, call.params["event_id"])
+    return await price_rules.list_price_rules(call.principal, call.params["event_id"])
 
 
 @route(
@@ -494,7 +526,9 @@ async def list_price_rules(call: Call) -> Any:
     status=201,
 )
 async def add_price_rule(call: Call) -> Any:
-    return await events.add_price_rule(call.principal, call.params["event_id"], call.body)
+    return await price_rules.add_price_rule(
+        call.principal, call.params["event_id"], call.body, call.now
+    )
 
 
 @route(
@@ -506,7 +540,9 @@ async def add_price_rule(call: Call) -> Any:
     status=204,
 )
 async def delete_price_rule(call: Call) -> Any:
-    await events.delete_price_rule(call.principal, call.params["event_id"], call.params["rule_id"])
+    await price_rules.delete_price_rule(
+        call.principal, call.params["event_id"], call.params["rule_id"], call.now
+    )
 
 
 @route(
@@ -519,7 +555,7 @@ async def delete_price_rule(call: Call) -> Any:
     response=s.QuoteOut,
 )
 async def quote(call: Call) -> Any:
-    return await events.quote(call.principal, call.params["event_id"], call.body, call.now)
+    return await price_rules.quote(call.principal, call.params["event_id"], call.body, call.now)
 
 
 @route(
@@ -545,7 +581,9 @@ async def list_check_in_lists(call: Call) -> Any:
     status=201,
 )
 async def add_check_in_list(call: Call) -> Any:
-    return await events.add_check_in_list(call.principal, call.params["event_id"], call.body)
+    return await events.add_check_in_list(
+        call.principal, call.params["event_id"], call.body, call.now
+    )
 
 
 @route(
@@ -558,7 +596,7 @@ async def add_check_in_list(call: Call) -> Any:
 )
 async def delete_check_in_list(call: Call) -> Any:
     await events.delete_check_in_list(
-        call.principal, call.params["event_id"], call.params["list_id"]
+        call.principal, call.params["event_id"], call.params["list_id"], call.now
     )
 
 
@@ -585,7 +623,7 @@ async def list_gate_rules(call: Call) -> Any:
     status=201,
 )
 async def add_gate_rule(call: Call) -> Any:
-    return await events.add_gate_rule(call.principal, call.params["event_id"], call.body)
+    return await events.add_gate_rule(call.principal, call.params["event_id"], call.body, call.now)
 
 
 @route(
@@ -597,7 +635,9 @@ async def add_gate_rule(call: Call) -> Any:
     status=204,
 )
 async def delete_gate_rule(call: Call) -> Any:
-    await events.delete_gate_rule(call.principal, call.params["event_id"], call.params["rule_id"])
+    await events.delete_gate_rule(
+        call.principal, call.params["event_id"], call.params["rule_id"], call.now
+    )
 
 
 @route(
@@ -669,7 +709,7 @@ async def change_ticket_status(call: Call) -> Any:
         call.principal,
         call.params["event_id"],
         call.params["ticket_id"],
-        call.body.status,
+        call.body,
         call.now,
     )
 

@@ -16,6 +16,7 @@ from hub.models import Org
 from hub.schemas import (
     EventIn,
     LayoutIn,
+    OrgUpdate,
     SeatBatchIn,
     SectionIn,
     SessionIn,
@@ -25,7 +26,7 @@ from hub.schemas import (
     VenueIn,
     ZoneIn,
 )
-from hub.services import accounts, events, tickets, venues
+from hub.services import accounts, events, ticket_types, tickets, venues
 
 DEMO_SLUG = "demo-theatre"
 DEMO_EMAIL = "organiser@demo.voelgoed.test"
@@ -51,16 +52,21 @@ async def seed_demo(database_url: str | None, data_dir: Path, now: dt.datetime) 
         user = await accounts.sign_up(DEMO_EMAIL, "Demo Organiser", DEMO_PASSWORD)
         org = await accounts.create_org(user, "Demo Theatre", DEMO_SLUG, now)
         me = await accounts.member_principal(user, org.slug)
+        # The theatre is in Johannesburg: its audit log and keys read in SAST too.
+        await accounts.update_org(me, OrgUpdate(timezone="Africa/Johannesburg"), now)
         venue = await venues.create_venue(
             me,
             VenueIn(name="Civic Theatre", address="1 Long Street", timezone="Africa/Johannesburg"),
+            now,
         )
-        layout = await venues.create_layout(me, venue.id, LayoutIn(name="Main house"))
+        layout = await venues.create_layout(me, venue.id, LayoutIn(name="Main house"), now)
         front = await venues.create_zone(
-            me, layout.id, ZoneIn(name="Front stalls", colour="#d9480f")
+            me, layout.id, ZoneIn(name="Front stalls", colour="#d9480f"), now
         )
-        back = await venues.create_zone(me, layout.id, ZoneIn(name="Back stalls", colour="#1971c2"))
-        stalls = await venues.create_section(me, layout.id, SectionIn(name="Stalls"))
+        back = await venues.create_zone(
+            me, layout.id, ZoneIn(name="Back stalls", colour="#1971c2"), now
+        )
+        stalls = await venues.create_section(me, layout.id, SectionIn(name="Stalls"), now)
         for first, last, zone in (("A", "F", front.id), ("G", "P", back.id)):
             await venues.add_seat_batch(
                 me,
@@ -74,6 +80,7 @@ async def seed_demo(database_url: str | None, data_dir: Path, now: dt.datetime) 
                     aisles_after=[6, 18],
                     zone_id=zone,
                 ),
+                now,
             )
         event = await events.create_event(
             me,
@@ -88,17 +95,19 @@ async def seed_demo(database_url: str | None, data_dir: Path, now: dt.datetime) 
         )
         start = (now + dt.timedelta(days=30)).replace(hour=17, minute=0, second=0, microsecond=0)
         await events.add_session(
-            me, event.id, SessionIn(starts_at=start, ends_at=start + dt.timedelta(hours=3))
+            me, event.id, SessionIn(starts_at=start, ends_at=start + dt.timedelta(hours=3)), now
         )
-        front_type = await events.add_ticket_type(
+        front_type = await ticket_types.add_ticket_type(
             me,
             event.id,
             TicketTypeIn(name="Front stalls", kind="seated", price_cents=45000, zone_id=front.id),
+            now,
         )
-        await events.add_ticket_type(
+        await ticket_types.add_ticket_type(
             me,
             event.id,
             TicketTypeIn(name="Back stalls", kind="seated", price_cents=30000, zone_id=back.id),
+            now,
         )
         await events.change_status(me, event.id, StatusChange(status="published").status, now)
         detail = await venues.layout_detail(me, layout.id)

@@ -74,6 +74,14 @@ class ValidationFailed(HubError):
     http_status = 422
 
 
+class DateInPast(HubError):
+    """A new date starts in the past: refused unless the request says it means it
+    (`allow_past` in the API, the confirm box on the form)."""
+
+    code = "date_in_past"
+    http_status = 422
+
+
 class PublishBlocked(HubError):
     """The event cannot be published yet; `problems` lists every reason."""
 

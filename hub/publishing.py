@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from hub.local_time import shown
+
 TRANSITIONS = {
     "draft": {"published", "cancelled"},
     "published": {"ended", "cancelled"},
@@ -22,6 +24,8 @@ class EventFacts:
     sessions: list[tuple[dt.datetime, dt.datetime]]
     # (name, kind, price_cents, quota, zone seat count or None)
     ticket_types: list[tuple[str, str, int, int | None, int | None]]
+    # The event's zone: problems name its dates as its pages show them.
+    timezone: str = "UTC"
 
 
 def publish_problems(facts: EventFacts, now: dt.datetime) -> list[str]:
@@ -31,7 +35,8 @@ def publish_problems(facts: EventFacts, now: dt.datetime) -> list[str]:
         problems.append("add at least one date")
     for starts, ends in facts.sessions:
         if ends <= starts:
-            problems.append(f"the date starting {starts:%Y-%m-%d %H:%M} ends before it starts")
+            when = shown(starts, facts.timezone)
+            problems.append(f"the date starting {when} ends before it starts")
     # A festival published late, on its second day, is still worth publishing; an event
     # whose every date is over is not.
     if facts.sessions and all(ends <= now for _starts, ends in facts.sessions):
@@ -47,6 +52,12 @@ def publish_problems(facts: EventFacts, now: dt.datetime) -> list[str]:
             elif not zone_seats:
                 problems.append(f"ticket type {name!r} is seated in a zone with no seats")
     return problems
+
+
+def starts_in_past(starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a new date would start before `now`: allowed only when the organiser says
+    they mean it (a festival entered late), since it is usually a wrong year or month."""
+    return starts_at < now
 
 
 def transition_allowed(current: str, new: str) -> bool:

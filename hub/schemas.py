@@ -295,7 +295,8 @@ EventStatusName = Literal["draft", "published", "ended", "cancelled"]
 
 
 class EventIn(Input):
-    """A new event; without a timezone it takes its venue's, without a currency its
+    """A new draft event. Without `timezone` it takes its venue's (an event's times are
+    shown, and typed, in the zone of the place where it happens); without `currency` its
     organisation's."""
 
     name: Name
@@ -333,9 +334,13 @@ class StatusChange(Input):
 
 
 class SessionIn(Input):
+    """A date of the event. One that starts in the past is refused (`422 date_in_past`)
+    unless `allow_past` is true: it is usually a typo in the year or the month."""
+
     starts_at: When
     ends_at: When
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    allow_past: bool = False
 
 
 class SessionOut(msgspec.Struct):
@@ -475,9 +480,16 @@ class TicketOut(msgspec.Struct):
     holder: str
     email: str
     status: Literal["valid", "revoked", "blocked"]
+    # Why it was revoked or blocked ("lost", "stolen"); empty while it is valid.
+    status_reason: str
     token: str
     issued_at: dt.datetime
 
 
 class TicketStatusChange(Input):
+    """Revoke, block or restore a ticket. A block needs a `reason` ("lost", "stolen"):
+    the gate shows it when the ticket is scanned; a revocation may give one. Gates learn
+    of it from the next event package."""
+
     status: Literal["revoked", "blocked", "valid"]
+    reason: Annotated[str, msgspec.Meta(max_length=100)] = ""

@@ -235,6 +235,8 @@ class Ticket(Model):
     holder = fields.CharField(max_length=200, default="")
     email = fields.CharField(max_length=254, default="")
     status = fields.CharEnumField(TicketStatus, max_length=16, default=TicketStatus.VALID)
+    # Why it is revoked or blocked ("lost", "stolen"): gates show it at the scan.
+    status_reason = fields.CharField(max_length=100, default="", db_default="")
     key_id = fields.IntField()
     token = fields.CharField(max_length=200)
     issued_at = fields.DatetimeField()

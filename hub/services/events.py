@@ -1,4 +1,8 @@
-"""Events, their dates, ticket types, price rules, check-in lists, gate rules and status."""
+"""Events, their dates, check-in lists, gate rules and status.
+
+Ticket types live in `ticket_types`, price rules in `price_rules`. Every change is written
+with its audit entry in one transaction (see `audit`).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from tortoise.transactions import in_transaction
 
 from contract.errors import GateRuleError
 from contract.gate_rules import validate_rule
-from hub import pricing
-from hub.errors import Conflict, InvalidTransition, PublishBlocked, ValidationFailed
+from hub.errors import Conflict, DateInPast, InvalidTransition, PublishBlocked, ValidationFailed
+from hub.local_time import shown
 from hub.models import (
     CheckInList,
     Event,
@@ -20,15 +24,13 @@ from hub.models import (
     EventStatus,
     GateRuleRow,
     Org,
-    PriceRule,
-    PriceZone,
     Seat,
     Ticket,
     TicketKind,
     TicketType,
     Venue,
 )
-from hub.publishing import EventFacts, publish_problems, transition_allowed
+from hub.publishing import EventFacts, publish_problems, starts_in_past, transition_allowed
 from hub.roles import Action
 from hub.schemas import (
     CheckInListIn,
@@ -38,18 +40,18 @@ from hub.schemas import (
     EventUpdate,
     GateRuleIn,
     GateRuleOut,
-    PriceRuleIn,
-    PriceRuleOut,
-    QuoteIn,
-    QuoteOut,
     SessionIn,
     SessionOut,
-    TicketTypeIn,
-    TicketTypeOut,
 )
 from hub.services import audit, keys
 from hub.services.venues import layout_for_event
 from hub.tenancy import Principal, get_owned, require, scoped
+
+STATUS_ACTIONS = {
+    EventStatus.PUBLISHED: "event.published",
+    EventStatus.ENDED: "event.ended",
+    EventStatus.CANCELLED: "event.cancelled",
+}
 
 
 def event_out(e: Event) -> EventOut:
@@ -92,6 +94,14 @@ async def create_event(principal: Principal, data: EventIn, now: dt.datetime) ->
             currency=data.currency or await _org_currency(principal),
         )
         await keys.create_first_key(principal, event, now)
+        await audit.record(
+            principal,
+            "event.created",
+            f"event {event.name}",
+            now,
+            venue=venue.name,
+            timezone=event.timezone,
+        )
     return event_out(event)
 
 
@@ -100,7 +110,8 @@ async def _org_currency(principal: Principal) -> str:
     return str(org.settings.get("currency", "ZAR"))
 
 
-async def _editable(principal: Principal, event_id: object) -> Event:
+async def editable_event(principal: Principal, event_id: object) -> Event:
+    """The event, if the principal may change it and it may still change."""
     require(principal, Action.EVENTS_WRITE)
     event = await get_owned(Event, principal, event_id)
     if event.status in (EventStatus.ENDED, EventStatus.CANCELLED):
@@ -108,8 +119,11 @@ async def _editable(principal: Principal, event_id: object) -> Event:
     return event
 
 
-async def update_event(principal: Principal, event_id: object, data: EventUpdate) -> EventOut:
-    event = await _editable(principal, event_id)
+async def update_event(
+    principal: Principal, event_id: object, data: EventUpdate, now: dt.datetime
+) -> EventOut:
+    event = await editable_event(principal, event_id)
+    changed: dict[str, object] = {}
     if data.layout_id is not msgspec.UNSET and data.layout_id != event.layout_id:
         if event.status != EventStatus.DRAFT:
             raise InvalidTransition("the layout of a published event cannot change")
@@ -119,12 +133,39 @@ async def update_event(principal: Principal, event_id: object, data: EventUpdate
         if await scoped(TicketType, principal, event_id=event.id, kind=TicketKind.SEATED).exists():
             raise Conflict("seated ticket types use the current layout: delete them first")
         event.layout_id = data.layout_id
+        changed["layout_id"] = data.layout_id or "none"
     for field in ("name", "description", "timezone", "currency"):
         value = getattr(data, field)
-        if value is not None:
+        if value is not None and value != getattr(event, field):
             setattr(event, field, value)
-    await event.save()
+            changed[field] = value
+    async with in_transaction():
+        await event.save()
+        if changed:
+            await audit.record(principal, "event.updated", f"event {event.name}", now, **changed)
     return event_out(event)
+
+
+async def delete_event(principal: Principal, event_id: object, now: dt.datetime) -> None:
+    """Delete a draft or cancelled event that never had a ticket (with its dates, types,
+    prices, lists, rules and keys). A published event is cancelled instead: buyers and
+    gates may know it."""
+    require(principal, Action.EVENTS_WRITE)
+    event = await get_owned(Event, principal, event_id)
+    if event.status not in (EventStatus.DRAFT, EventStatus.CANCELLED):
+        raise InvalidTransition(
+            f"a {event.status.value} event is kept: cancel it instead of deleting it"
+            if event.status == EventStatus.PUBLISHED
+            else f"a {event.status.value} event is kept for the record"
+        )
+    async with in_transaction():
+        # Issuing locks the ticket type: with its types locked, no ticket can be issued
+        # between the check and the delete.
+        await TicketType.filter(event_id=event.id).select_for_update()
+        if await Ticket.filter(event_id=event.id).exists():
+            raise Conflict("tickets were issued for this event: cancel it instead")
+        await event.delete()
+        await audit.record(principal, "event.deleted", f"event {event.name}", now)
 
 
 async def change_status(
@@ -141,8 +182,9 @@ async def change_status(
             raise PublishBlocked(problems)
         event.published_at = now
     event.status = EventStatus(status)
-    await event.save()
-    await audit.record(principal, f"event.{status}", f"event {event.name}", now)
+    async with in_transaction():
+        await event.save()
+        await audit.record(principal, STATUS_ACTIONS[event.status], f"event {event.name}", now)
     return event_out(event)
 
 
@@ -160,6 +202,7 @@ async def _facts(principal: Principal, event: Event) -> EventFacts:
         event.layout_id is not None,
         [(s.starts_at, s.ends_at) for s in sessions],
         described,
+        event.timezone,
     )
 
 
@@ -173,204 +216,58 @@ async def list_sessions(principal: Principal, event_id: object) -> list[SessionO
     return [SessionOut(s.id, s.name, s.starts_at, s.ends_at) for s in rows]
 
 
-async def add_session(principal: Principal, event_id: object, data: SessionIn) -> SessionOut:
-    event = await _editable(principal, event_id)
+async def add_session(
+    principal: Principal, event_id: object, data: SessionIn, now: dt.datetime
+) -> SessionOut:
+    """Add a date; one that starts in the past needs `allow_past` (DateInPast otherwise)."""
+    event = await editable_event(principal, event_id)
     if data.ends_at <= data.starts_at:
         raise ValidationFailed("a date must end after it starts")
-    s = await EventSession.create(
-        org_id=principal.org_id,
-        event=event,
-        name=data.name,
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-    )
+    if starts_in_past(data.starts_at, now) and not data.allow_past:
+        raise DateInPast(
+            f"the date starts in the past ({shown(data.starts_at, event.timezone)}): "
+            "confirm that you mean it (allow_past) or correct it"
+        )
+    async with in_transaction():
+        s = await EventSession.create(
+            org_id=principal.org_id,
+            event=event,
+            name=data.name,
+            starts_at=data.starts_at,
+            ends_at=data.ends_at,
+        )
+        await audit.record(
+            principal,
+            "date.created",
+            f"event {event.name}",
+            now,
+            starts=shown(s.starts_at, event.timezone),
+            ends=shown(s.ends_at, event.timezone),
+            **({"name": s.name} if s.name else {}),
+        )
     return SessionOut(s.id, s.name, s.starts_at, s.ends_at)
 
 
-async def delete_session(principal: Principal, event_id: object, session_id: object) -> None:
-    event = await _editable(principal, event_id)
+async def delete_session(
+    principal: Principal, event_id: object, session_id: object, now: dt.datetime
+) -> None:
+    event = await editable_event(principal, event_id)
     row = await get_owned(EventSession, principal, session_id, event_id=event.id)
     if (
         event.status == EventStatus.PUBLISHED
         and await scoped(EventSession, principal, event_id=event.id).count() <= 1
     ):
         raise InvalidTransition("a published event keeps at least one date")
-    await row.delete()
-
-
-# Ticket types
-
-
-def ticket_type_out(t: TicketType) -> TicketTypeOut:
-    return TicketTypeOut(
-        t.id,
-        t.name,
-        t.kind.value,
-        t.price_cents,
-        t.quota,
-        t.zone_id,
-        t.entry_mode,  # type: ignore[arg-type]  # validated on the way in
-        t.max_entries,
-        t.reentry,
-    )
-
-
-async def list_ticket_types(principal: Principal, event_id: object) -> list[TicketTypeOut]:
-    require(principal, Action.EVENTS_READ)
-    event = await get_owned(Event, principal, event_id)
-    rows = await scoped(TicketType, principal, event_id=event.id).order_by("name")
-    return [ticket_type_out(t) for t in rows]
-
-
-async def add_ticket_type(
-    principal: Principal, event_id: object, data: TicketTypeIn
-) -> TicketTypeOut:
-    event = await _editable(principal, event_id)
-    if data.kind == "general":
-        if data.zone_id is not None:
-            raise ValidationFailed("general admission has no zone; choose 'seated' for zones")
-        if data.quota is None:
-            raise ValidationFailed("general admission needs a quota (how many may be sold)")
-    else:
-        if data.zone_id is None:
-            raise ValidationFailed("a seated ticket type needs a price zone")
-        if event.layout_id is None:
-            raise ValidationFailed("choose a seating layout for the event first")
-        zone = await scoped(PriceZone, principal, id=data.zone_id).first()
-        if zone is None or zone.layout_id != event.layout_id:
-            raise ValidationFailed("the zone is not part of the event's seating layout")
-        if data.quota is not None:
-            raise ValidationFailed("a seated ticket type's quota is its zone's seats")
-    if data.entry_mode == "single" and data.max_entries not in (None, 1):
-        raise ValidationFailed("max_entries is for multi-entry tickets")
-    try:
-        t = await TicketType.create(
-            org_id=principal.org_id,
-            event=event,
-            name=data.name,
-            kind=data.kind,
-            price_cents=data.price_cents,
-            quota=data.quota,
-            zone_id=data.zone_id,
-            entry_mode=data.entry_mode,
-            max_entries=data.max_entries,
-            reentry=data.reentry,
+    async with in_transaction():
+        await row.delete()
+        await audit.record(
+            principal,
+            "date.deleted",
+            f"event {event.name}",
+            now,
+            starts=shown(row.starts_at, event.timezone),
+            ends=shown(row.ends_at, event.timezone),
         )
-    except IntegrityError:
-        raise Conflict(f"the event already has a ticket type called {data.name!r}") from None
-    return ticket_type_out(t)
-
-
-async def delete_ticket_type(principal: Principal, event_id: object, type_id: object) -> None:
-    event = await _editable(principal, event_id)
-    row = await get_owned(TicketType, principal, type_id, event_id=event.id)
-    if await Ticket.filter(ticket_type_id=row.id).exists():
-        raise Conflict("tickets of this type exist: it cannot be deleted")
-    if (
-        event.status == EventStatus.PUBLISHED
-        and await scoped(TicketType, principal, event_id=event.id).count() <= 1
-    ):
-        raise InvalidTransition("a published event keeps at least one ticket type")
-    await row.delete()
-
-
-# Price rules
-
-
-def price_rule_out(r: PriceRule) -> PriceRuleOut:
-    return PriceRuleOut(
-        r.id,
-        r.kind.value,
-        r.name,
-        r.ticket_type_id,
-        r.percent_off,
-        r.amount_off_cents,
-        r.starts_at,
-        r.ends_at,
-        r.code,
-        r.min_quantity,
-    )
-
-
-async def list_price_rules(principal: Principal, event_id: object) -> list[PriceRuleOut]:
-    require(principal, Action.EVENTS_READ)
-    event = await get_owned(Event, principal, event_id)
-    rows = await scoped(PriceRule, principal, event_id=event.id).order_by("name")
-    return [price_rule_out(r) for r in rows]
-
-
-async def add_price_rule(principal: Principal, event_id: object, data: PriceRuleIn) -> PriceRuleOut:
-    event = await _editable(principal, event_id)
-    if (data.percent_off is None) == (data.amount_off_cents is None):
-        raise ValidationFailed("give either percent_off or amount_off_cents")
-    if data.starts_at and data.ends_at and data.ends_at <= data.starts_at:
-        raise ValidationFailed("the rule must end after it starts")
-    if data.kind == "early_bird" and data.ends_at is None:
-        raise ValidationFailed("an early-bird price needs an end (ends_at)")
-    if data.kind == "promo_code" and not data.code:
-        raise ValidationFailed("a promo code rule needs a code")
-    if data.kind != "promo_code" and data.code:
-        raise ValidationFailed("only promo code rules have a code")
-    if data.kind == "group" and data.min_quantity is None:
-        raise ValidationFailed("a group discount needs min_quantity")
-    if data.ticket_type_id is not None:
-        await get_owned(TicketType, principal, data.ticket_type_id, event_id=event.id)
-    try:
-        r = await PriceRule.create(
-            org_id=principal.org_id,
-            event=event,
-            ticket_type_id=data.ticket_type_id,
-            kind=data.kind,
-            name=data.name,
-            percent_off=data.percent_off,
-            amount_off_cents=data.amount_off_cents,
-            starts_at=data.starts_at,
-            ends_at=data.ends_at,
-            code=data.code,
-            min_quantity=data.min_quantity,
-        )
-    except IntegrityError:
-        raise Conflict(f"the code {data.code!r} is already used in this event") from None
-    return price_rule_out(r)
-
-
-async def delete_price_rule(principal: Principal, event_id: object, rule_id: object) -> None:
-    event = await _editable(principal, event_id)
-    await (await get_owned(PriceRule, principal, rule_id, event_id=event.id)).delete()
-
-
-async def quote(
-    principal: Principal, event_id: object, data: QuoteIn, now: dt.datetime
-) -> QuoteOut:
-    require(principal, Action.EVENTS_READ)
-    event = await get_owned(Event, principal, event_id)
-    ticket_type = await get_owned(TicketType, principal, data.ticket_type_id, event_id=event.id)
-    rows = await scoped(PriceRule, principal, event_id=event.id)
-    rules = [
-        pricing.Rule(
-            r.name,
-            r.kind.value,
-            r.percent_off,
-            r.amount_off_cents,
-            r.starts_at,
-            r.ends_at,
-            r.code,
-            r.min_quantity,
-        )
-        for r in rows
-        if r.ticket_type_id in (None, ticket_type.id)
-    ]
-    q = pricing.quote(
-        ticket_type.price_cents, data.quantity, rules, data.promo_code, data.at or now
-    )
-    return QuoteOut(
-        ticket_type.id,
-        q.quantity,
-        q.unit_price_cents,
-        q.discount_cents,
-        q.total_cents,
-        q.applied_rule,
-    )
 
 
 # Check-in lists and gate rules
@@ -387,30 +284,45 @@ async def list_check_in_lists(principal: Principal, event_id: object) -> list[Ch
 
 
 async def add_check_in_list(
-    principal: Principal, event_id: object, data: CheckInListIn
+    principal: Principal, event_id: object, data: CheckInListIn, now: dt.datetime
 ) -> CheckInListOut:
-    event = await _editable(principal, event_id)
+    event = await editable_event(principal, event_id)
     wanted = set(data.ticket_type_ids)
     found = await scoped(TicketType, principal, event_id=event.id, id__in=list(wanted)).count()
     if found != len(wanted):
         raise ValidationFailed("some ticket types are not part of this event")
     gates = sorted({g.strip() for g in data.gates})
     try:
-        row = await CheckInList.create(
-            org_id=principal.org_id,
-            event=event,
-            name=data.name,
-            gates=gates,
-            ticket_type_ids=[str(t) for t in sorted(wanted)],
-        )
+        async with in_transaction():
+            row = await CheckInList.create(
+                org_id=principal.org_id,
+                event=event,
+                name=data.name,
+                gates=gates,
+                ticket_type_ids=[str(t) for t in sorted(wanted)],
+            )
+            await audit.record(
+                principal,
+                "check_in_list.created",
+                f"check-in list {row.name} ({event.name})",
+                now,
+                gates=", ".join(gates),
+            )
     except IntegrityError:
         raise Conflict(f"the event already has a check-in list called {data.name!r}") from None
     return CheckInListOut(row.id, row.name, gates, sorted(wanted))
 
 
-async def delete_check_in_list(principal: Principal, event_id: object, list_id: object) -> None:
-    event = await _editable(principal, event_id)
-    await (await get_owned(CheckInList, principal, list_id, event_id=event.id)).delete()
+async def delete_check_in_list(
+    principal: Principal, event_id: object, list_id: object, now: dt.datetime
+) -> None:
+    event = await editable_event(principal, event_id)
+    row = await get_owned(CheckInList, principal, list_id, event_id=event.id)
+    async with in_transaction():
+        await row.delete()
+        await audit.record(
+            principal, "check_in_list.deleted", f"check-in list {row.name} ({event.name})", now
+        )
 
 
 async def list_gate_rules(principal: Principal, event_id: object) -> list[GateRuleOut]:
@@ -420,25 +332,43 @@ async def list_gate_rules(principal: Principal, event_id: object) -> list[GateRu
     return [GateRuleOut(r.id, r.description, r.rule, r.ticket_type_id, r.gate) for r in rows]
 
 
-async def add_gate_rule(principal: Principal, event_id: object, data: GateRuleIn) -> GateRuleOut:
-    event = await _editable(principal, event_id)
+async def add_gate_rule(
+    principal: Principal, event_id: object, data: GateRuleIn, now: dt.datetime
+) -> GateRuleOut:
+    event = await editable_event(principal, event_id)
     try:
         validate_rule(data.rule)
     except GateRuleError as exc:
         raise ValidationFailed(f"the rule is not one gates can evaluate: {exc}") from None
     if data.ticket_type_id is not None:
         await get_owned(TicketType, principal, data.ticket_type_id, event_id=event.id)
-    row = await GateRuleRow.create(
-        org_id=principal.org_id,
-        event=event,
-        description=data.description,
-        rule=data.rule,
-        ticket_type_id=data.ticket_type_id,
-        gate=data.gate,
-    )
+    async with in_transaction():
+        row = await GateRuleRow.create(
+            org_id=principal.org_id,
+            event=event,
+            description=data.description,
+            rule=data.rule,
+            ticket_type_id=data.ticket_type_id,
+            gate=data.gate,
+        )
+        await audit.record(
+            principal,
+            "gate_rule.created",
+            f"entry rule {row.description} ({event.name})",
+            now,
+            rule=msgspec.json.encode(data.rule).decode(),
+            **({"gate": data.gate} if data.gate else {}),
+        )
     return GateRuleOut(row.id, row.description, row.rule, data.ticket_type_id, row.gate)
 
 
-async def delete_gate_rule(principal: Principal, event_id: object, rule_id: object) -> None:
-    event = await _editable(principal, event_id)
-    await (await get_owned(GateRuleRow, principal, rule_id, event_id=event.id)).delete()
+async def delete_gate_rule(
+    principal: Principal, event_id: object, rule_id: object, now: dt.datetime
+) -> None:
+    event = await editable_event(principal, event_id)
+    row = await get_owned(GateRuleRow, principal, rule_id, event_id=event.id)
+    async with in_transaction():
+        await row.delete()
+        await audit.record(
+            principal, "gate_rule.deleted", f"entry rule {row.description} ({event.name})", now
+        )

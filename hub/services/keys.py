@@ -97,15 +97,15 @@ async def rotate(
                 revoked_at=now
             )
             resigned = await _resign(principal, event, old_ids, new)
-    await audit.record(
-        principal,
-        "event.key_rotated",
-        f"event {event.name}",
-        now,
-        key_id=new.key_id,
-        compromised=compromised,
-        resigned=resigned,
-    )
+        await audit.record(
+            principal,
+            "event.key_rotated",
+            f"event {event.name}",
+            now,
+            key_id=new.key_id,
+            compromised=compromised,
+            resigned=resigned,
+        )
     return KeyRotated(key_out(new), resigned)
 
 

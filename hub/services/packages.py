@@ -96,12 +96,13 @@ async def build_package(
             for t in tickets
         ],
         revocations=[
-            pkg.Revocation(t.id, "revoked", _iso(t.status_changed_at))
+            pkg.Revocation(t.id, t.status_reason or "revoked", _iso(t.status_changed_at))
             for t in tickets
             if t.status == TicketStatus.REVOKED
         ],
         blocks=[
-            pkg.Block(t.id, "blocked", _iso(t.status_changed_at))
+            # The reason ("lost", "stolen") is what the gate shows at the scan.
+            pkg.Block(t.id, t.status_reason or "blocked", _iso(t.status_changed_at))
             for t in tickets
             if t.status == TicketStatus.BLOCKED
         ],

@@ -12,10 +12,16 @@ from contract.ticket_token import TicketClaims, sign_token
 from hub.errors import Conflict, InvalidTransition, ValidationFailed
 from hub.models import Event, EventStatus, Seat, Ticket, TicketKind, TicketStatus, TicketType
 from hub.roles import Action
-from hub.schemas import Paging, TicketIssueIn, TicketOut
+from hub.schemas import Paging, TicketIssueIn, TicketOut, TicketStatusChange
 from hub.seating import seat_text
 from hub.services import audit, keys
 from hub.tenancy import Principal, get_owned, require, scoped
+
+STATUS_ACTIONS = {
+    TicketStatus.REVOKED: "ticket.revoked",
+    TicketStatus.BLOCKED: "ticket.blocked",
+    TicketStatus.VALID: "ticket.valid",
+}
 
 
 def ticket_out(t: Ticket, seat_label: str | None) -> TicketOut:
@@ -27,6 +33,7 @@ def ticket_out(t: Ticket, seat_label: str | None) -> TicketOut:
         t.holder,
         t.email,
         t.status.value,
+        t.status_reason,
         t.token,
         t.issued_at,
     )
@@ -110,31 +117,66 @@ async def issue(
             await Ticket.bulk_create(made)
         except IntegrityError:
             raise Conflict("some of these seats already have a ticket") from None
-    await audit.record(
-        principal,
-        "tickets.issued",
-        f"event {event.name}",
-        now,
-        count=len(made),
-        ticket_type=ticket_type.name,
-    )
+        await audit.record(
+            principal,
+            "tickets.issued",
+            f"event {event.name}",
+            now,
+            count=len(made),
+            ticket_type=ticket_type.name,
+        )
     texts = await _seat_texts([t.seat_id for t in made])
     return [ticket_out(t, texts.get(t.seat_id)) for t in made]
 
 
+async def get_ticket(principal: Principal, event_id: object, ticket_id: object) -> TicketOut:
+    require(principal, Action.TICKETS_READ)
+    event = await get_owned(Event, principal, event_id)
+    ticket = await get_owned(Ticket, principal, ticket_id, event_id=event.id)
+    texts = await _seat_texts([ticket.seat_id])
+    return ticket_out(ticket, texts.get(ticket.seat_id))
+
+
 async def change_status(
-    principal: Principal, event_id: object, ticket_id: object, status: str, now: dt.datetime
+    principal: Principal,
+    event_id: object,
+    ticket_id: object,
+    change: TicketStatusChange,
+    now: dt.datetime,
 ) -> TicketOut:
-    """Revoke, block or restore a ticket (gates learn it from the next package)."""
+    """Revoke, block (with a reason) or restore a ticket; gates learn it from the next
+    package and show the reason of a block when the ticket is scanned."""
     require(principal, Action.TICKETS_ISSUE)
     event = await get_owned(Event, principal, event_id)
     ticket = await get_owned(Ticket, principal, ticket_id, event_id=event.id)
-    ticket.status = TicketStatus(status)
-    ticket.status_changed_at = now
-    await ticket.save()
-    await audit.record(principal, f"ticket.{status}", f"ticket {ticket.id}", now)
+    reason = " ".join(change.reason.split())
+    if change.status == "blocked" and not reason:
+        raise ValidationFailed("say why the ticket is blocked (lost, stolen): gates show it")
+    if change.status == "valid" and reason:
+        raise ValidationFailed("a valid ticket has no reason: leave it out")
     texts = await _seat_texts([ticket.seat_id])
+    was = ticket.status
+    ticket.status = TicketStatus(change.status)
+    ticket.status_reason = reason
+    ticket.status_changed_at = now
+    async with in_transaction():
+        await ticket.save()
+        await audit.record(
+            principal,
+            STATUS_ACTIONS[ticket.status],
+            ticket_target(ticket, texts.get(ticket.seat_id)),
+            now,
+            event=event.name,
+            was=was.value,
+            **({"reason": reason} if reason else {}),
+        )
     return ticket_out(ticket, texts.get(ticket.seat_id))
+
+
+def ticket_target(ticket: Ticket, seat: str | None) -> str:
+    """How the audit log names a ticket: its id, with its holder and seat when it has them."""
+    known = ", ".join(part for part in (ticket.holder, seat) if part)
+    return f"ticket {ticket.id}" + (f" ({known})" if known else "")
 
 
 async def _seat_texts(seat_ids: list[uuid.UUID | None]) -> dict[uuid.UUID | None, str]:

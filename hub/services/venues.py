@@ -1,7 +1,11 @@
-"""Venues, seating layouts, price zones, sections and seats."""
+"""Venues, seating layouts, price zones, sections and seats.
+
+Every change is written with its audit entry in one transaction (see `audit`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from tortoise.exceptions import IntegrityError
@@ -27,6 +31,7 @@ from hub.schemas import (
     ZoneOut,
 )
 from hub.seating import generate_seats
+from hub.services import audit
 from hub.tenancy import Principal, get_owned, require, scoped
 
 
@@ -44,35 +49,48 @@ async def get_venue(principal: Principal, venue_id: object) -> VenueOut:
     return venue_out(await get_owned(Venue, principal, venue_id))
 
 
-async def create_venue(principal: Principal, data: VenueIn) -> VenueOut:
+async def create_venue(principal: Principal, data: VenueIn, now: dt.datetime) -> VenueOut:
     require(principal, Action.VENUES_WRITE)
     org = await Org.get(id=principal.org_id)
-    venue = await Venue.create(
-        org_id=principal.org_id,
-        name=data.name,
-        address=data.address,
-        timezone=data.timezone or str(org.settings.get("timezone", "UTC")),
-    )
+    async with in_transaction():
+        venue = await Venue.create(
+            org_id=principal.org_id,
+            name=data.name,
+            address=data.address,
+            timezone=data.timezone or str(org.settings.get("timezone", "UTC")),
+        )
+        await audit.record(
+            principal, "venue.created", f"venue {venue.name}", now, timezone=venue.timezone
+        )
     return venue_out(venue)
 
 
-async def update_venue(principal: Principal, venue_id: object, data: VenueUpdate) -> VenueOut:
+async def update_venue(
+    principal: Principal, venue_id: object, data: VenueUpdate, now: dt.datetime
+) -> VenueOut:
     require(principal, Action.VENUES_WRITE)
     venue = await get_owned(Venue, principal, venue_id)
+    changed = {}
     for field in ("name", "address", "timezone"):
         value = getattr(data, field)
-        if value is not None:
+        if value is not None and value != getattr(venue, field):
             setattr(venue, field, value)
-    await venue.save()
+            changed[field] = value
+    async with in_transaction():
+        await venue.save()
+        if changed:
+            await audit.record(principal, "venue.updated", f"venue {venue.name}", now, **changed)
     return venue_out(venue)
 
 
-async def delete_venue(principal: Principal, venue_id: object) -> None:
+async def delete_venue(principal: Principal, venue_id: object, now: dt.datetime) -> None:
     require(principal, Action.VENUES_WRITE)
     venue = await get_owned(Venue, principal, venue_id)
     if await scoped(Event, principal, venue_id=venue.id).exists():
         raise Conflict("the venue has events: it cannot be deleted")
-    await venue.delete()
+    async with in_transaction():
+        await venue.delete()
+        await audit.record(principal, "venue.deleted", f"venue {venue.name}", now)
 
 
 async def _layout_out(layout: SeatingLayout) -> LayoutOut:
@@ -87,11 +105,26 @@ async def list_layouts(principal: Principal, venue_id: object) -> list[LayoutOut
     return [await _layout_out(r) for r in rows]
 
 
-async def create_layout(principal: Principal, venue_id: object, data: LayoutIn) -> LayoutOut:
+async def create_layout(
+    principal: Principal, venue_id: object, data: LayoutIn, now: dt.datetime
+) -> LayoutOut:
     require(principal, Action.VENUES_WRITE)
     venue = await get_owned(Venue, principal, venue_id)
-    layout = await SeatingLayout.create(org_id=principal.org_id, venue=venue, name=data.name)
+    async with in_transaction():
+        layout = await SeatingLayout.create(org_id=principal.org_id, venue=venue, name=data.name)
+        await audit.record(principal, "layout.created", _layout_target(layout, venue.name), now)
     return await _layout_out(layout)
+
+
+def _layout_target(layout: SeatingLayout, venue_name: str) -> str:
+    return f"layout {layout.name} ({venue_name})"
+
+
+async def _layout_of(principal: Principal, layout_id: object) -> tuple[SeatingLayout, str]:
+    """A layout of the principal's org and how the audit log names it."""
+    layout = await get_owned(SeatingLayout, principal, layout_id)
+    venue = await Venue.get(id=layout.venue_id)
+    return layout, _layout_target(layout, venue.name)
 
 
 async def layout_detail(principal: Principal, layout_id: object) -> LayoutDetail:
@@ -123,34 +156,45 @@ def _seat_out(s: Seat) -> SeatOut:
     )
 
 
-async def delete_layout(principal: Principal, layout_id: object) -> None:
+async def delete_layout(principal: Principal, layout_id: object, now: dt.datetime) -> None:
     require(principal, Action.VENUES_WRITE)
-    layout = await get_owned(SeatingLayout, principal, layout_id)
+    layout, target = await _layout_of(principal, layout_id)
     if await scoped(Event, principal, layout_id=layout.id).exists():
         raise Conflict("events use this layout: it cannot be deleted")
-    await layout.delete()
+    seats = await Seat.filter(section__layout_id=layout.id).count()
+    async with in_transaction():
+        await layout.delete()
+        await audit.record(principal, "layout.deleted", target, now, seats=seats)
 
 
-async def create_zone(principal: Principal, layout_id: object, data: ZoneIn) -> ZoneOut:
+async def create_zone(
+    principal: Principal, layout_id: object, data: ZoneIn, now: dt.datetime
+) -> ZoneOut:
     require(principal, Action.VENUES_WRITE)
-    layout = await get_owned(SeatingLayout, principal, layout_id)
+    layout, target = await _layout_of(principal, layout_id)
     try:
-        zone = await PriceZone.create(
-            org_id=principal.org_id, layout=layout, name=data.name, colour=data.colour
-        )
+        async with in_transaction():
+            zone = await PriceZone.create(
+                org_id=principal.org_id, layout=layout, name=data.name, colour=data.colour
+            )
+            await audit.record(principal, "zone.created", target, now, zone=zone.name)
     except IntegrityError:
         raise Conflict(f"the layout already has a zone called {data.name!r}") from None
     return ZoneOut(zone.id, zone.name, zone.colour)
 
 
-async def create_section(principal: Principal, layout_id: object, data: SectionIn) -> SectionOut:
+async def create_section(
+    principal: Principal, layout_id: object, data: SectionIn, now: dt.datetime
+) -> SectionOut:
     require(principal, Action.VENUES_WRITE)
-    layout = await get_owned(SeatingLayout, principal, layout_id)
+    layout, target = await _layout_of(principal, layout_id)
     position = await scoped(Section, principal, layout_id=layout.id).count()
     try:
-        section = await Section.create(
-            org_id=principal.org_id, layout=layout, name=data.name, position=position
-        )
+        async with in_transaction():
+            section = await Section.create(
+                org_id=principal.org_id, layout=layout, name=data.name, position=position
+            )
+            await audit.record(principal, "section.created", target, now, section=section.name)
     except IntegrityError:
         raise Conflict(f"the layout already has a section called {data.name!r}") from None
     return SectionOut(section.id, section.name, section.position)
@@ -162,11 +206,11 @@ async def _zone_of_layout(principal: Principal, layout_id: uuid.UUID, zone_id: u
 
 
 async def add_seat_batch(
-    principal: Principal, layout_id: object, data: SeatBatchIn
+    principal: Principal, layout_id: object, data: SeatBatchIn, now: dt.datetime
 ) -> list[SeatOut]:
     """Generate a block of seats in one section, below the layout's existing rows."""
     require(principal, Action.VENUES_WRITE)
-    layout = await get_owned(SeatingLayout, principal, layout_id)
+    layout, target = await _layout_of(principal, layout_id)
     section = await scoped(Section, principal, id=data.section_id, layout_id=layout.id).first()
     if section is None:
         raise ValidationFailed("the section belongs to another layout (or does not exist)")
@@ -202,6 +246,15 @@ async def add_seat_batch(
     try:
         async with in_transaction():
             await Seat.bulk_create(seats, batch_size=1000)
+            await audit.record(
+                principal,
+                "seats.created",
+                target,
+                now,
+                section=section.name,
+                rows=f"{data.first_row}-{data.last_row}",
+                seats=len(seats),
+            )
     except IntegrityError:
         raise Conflict(
             f"section {section.name!r} already has some of these seats (same row and number)"
@@ -209,10 +262,12 @@ async def add_seat_batch(
     return [_seat_out(s) for s in seats]
 
 
-async def update_seats(principal: Principal, layout_id: object, data: SeatUpdate) -> int:
+async def update_seats(
+    principal: Principal, layout_id: object, data: SeatUpdate, now: dt.datetime
+) -> int:
     """Apply the builder's change to the selected seats; returns how many changed."""
     require(principal, Action.VENUES_WRITE)
-    layout = await get_owned(SeatingLayout, principal, layout_id)
+    layout, target = await _layout_of(principal, layout_id)
     wanted = set(data.seat_ids)
     seats = await scoped(Seat, principal, id__in=list(wanted), section__layout_id=layout.id)
     if len(seats) != len(wanted):
@@ -232,11 +287,25 @@ async def update_seats(principal: Principal, layout_id: object, data: SeatUpdate
             if await Ticket.filter(seat_id__in=list(wanted)).exists():
                 raise Conflict("tickets were issued for some of these seats: keep them")
             await Seat.filter(id__in=list(wanted)).delete()
+            await audit.record(principal, "seats.deleted", target, now, seats=len(wanted))
             return len(wanted)
         if data.set_zone:
             await Seat.filter(id__in=list(wanted)).update(zone_id=data.zone_id)
         for key, label in data.labels.items():
             await Seat.filter(id=uuid.UUID(key)).update(label=label)
+        if data.set_zone or data.labels:
+            zone = "none"
+            if data.zone_id is not None:
+                zone = (await PriceZone.get(id=data.zone_id)).name
+            await audit.record(
+                principal,
+                "seats.updated",
+                target,
+                now,
+                seats=len(wanted),
+                **({"zone": zone} if data.set_zone else {}),
+                **({"relabelled": len(data.labels)} if data.labels else {}),
+            )
     return len(wanted)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from hub.publishing import starts_in_past
 from hub.roles import Action
 from hub.schemas import (
     EventIn,
@@ -17,8 +18,8 @@ from hub.schemas import (
     StatusChange,
     TicketTypeIn,
 )
-from hub.services import events, venues
-from hub.web.forms import convert
+from hub.services import events, price_rules, ticket_types, venues
+from hub.web.forms import FormError, convert, local_time
 from hub.web.page_routing import PageRouter, Visit
 
 router = PageRouter()
@@ -70,9 +71,23 @@ async def event_page(visit: Visit) -> Response:
         zones=zones,
         zone_names={z.id: z.name for z in zones},
         sessions=await events.list_sessions(visit.member, event.id),
-        ticket_types=await events.list_ticket_types(visit.member, event.id),
-        price_rules=await events.list_price_rules(visit.member, event.id),
+        ticket_types=await ticket_types.list_ticket_types(visit.member, event.id),
+        price_rules=await price_rules.list_price_rules(visit.member, event.id),
+        date_in_past=_typed_date_in_past(visit, event),
     )
+
+
+def _typed_date_in_past(visit: Visit, event: EventOut) -> bool:
+    """Whether the refused date form holds a start in the past: the form then asks the
+    organiser to confirm it with the `allow_past` box (and a second submit)."""
+    failed = visit.failed
+    if failed is None or failed.form != "date":
+        return False
+    try:
+        starts = local_time(failed.value("date", "starts_at"), event.timezone)
+    except FormError:
+        return False
+    return starts_in_past(starts, visit.now)
 
 
 def _to_event(visit: Visit, notice: str) -> Response:
@@ -82,7 +97,7 @@ def _to_event(visit: Visit, notice: str) -> Response:
 @router.org("POST", "/events/{event_id}", Action.EVENTS_WRITE, page=event_page, form="details")
 async def update_event(visit: Visit) -> Response:
     change = convert(visit.form, EventUpdate, blank_ok=("description",))
-    await events.update_event(visit.member, visit.param("event_id"), change)
+    await events.update_event(visit.member, visit.param("event_id"), change, visit.now)
     return _to_event(visit, "saved")
 
 
@@ -90,9 +105,13 @@ async def update_event(visit: Visit) -> Response:
 async def add_date(visit: Visit) -> Response:
     event = await _event(visit)
     data = convert(
-        visit.form, SessionIn, local_times=("starts_at", "ends_at"), timezone=event.timezone
+        visit.form,
+        SessionIn,
+        local_times=("starts_at", "ends_at"),
+        checkboxes=("allow_past",),
+        timezone=event.timezone,
     )
-    await events.add_session(visit.member, event.id, data)
+    await events.add_session(visit.member, event.id, data, visit.now)
     return _to_event(visit, "added")
 
 
@@ -104,7 +123,9 @@ async def add_date(visit: Visit) -> Response:
     form="dates",
 )
 async def delete_date(visit: Visit) -> Response:
-    await events.delete_session(visit.member, visit.param("event_id"), visit.param("session_id"))
+    await events.delete_session(
+        visit.member, visit.param("event_id"), visit.param("session_id"), visit.now
+    )
     return _to_event(visit, "removed")
 
 
@@ -117,7 +138,7 @@ async def delete_date(visit: Visit) -> Response:
 )
 async def add_ticket_type(visit: Visit) -> Response:
     data = convert(visit.form, TicketTypeIn, checkboxes=("reentry",), money=("price_cents",))
-    await events.add_ticket_type(visit.member, visit.param("event_id"), data)
+    await ticket_types.add_ticket_type(visit.member, visit.param("event_id"), data, visit.now)
     return _to_event(visit, "added")
 
 
@@ -129,7 +150,9 @@ async def add_ticket_type(visit: Visit) -> Response:
     form="ticket_types",
 )
 async def delete_ticket_type(visit: Visit) -> Response:
-    await events.delete_ticket_type(visit.member, visit.param("event_id"), visit.param("type_id"))
+    await ticket_types.delete_ticket_type(
+        visit.member, visit.param("event_id"), visit.param("type_id"), visit.now
+    )
     return _to_event(visit, "deleted")
 
 
@@ -149,7 +172,7 @@ async def add_price_rule(visit: Visit) -> Response:
         local_times=("starts_at", "ends_at"),
         timezone=event.timezone,
     )
-    await events.add_price_rule(visit.member, event.id, data)
+    await price_rules.add_price_rule(visit.member, event.id, data, visit.now)
     return _to_event(visit, "added")
 
 
@@ -161,8 +184,18 @@ async def add_price_rule(visit: Visit) -> Response:
     form="price_rules",
 )
 async def delete_price_rule(visit: Visit) -> Response:
-    await events.delete_price_rule(visit.member, visit.param("event_id"), visit.param("rule_id"))
+    await price_rules.delete_price_rule(
+        visit.member, visit.param("event_id"), visit.param("rule_id"), visit.now
+    )
     return _to_event(visit, "deleted")
+
+
+@router.org(
+    "POST", "/events/{event_id}/delete", Action.EVENTS_WRITE, page=event_page, form="delete"
+)
+async def delete_event(visit: Visit) -> Response:
+    await events.delete_event(visit.member, visit.param("event_id"), visit.now)
+    return visit.redirect(visit.org_url(), "deleted")
 
 
 @router.org(

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from contract.event_package import encode_package
 from hub.roles import Action
 from hub.schemas import CheckInListIn, GateRuleIn, KeyRotation
-from hub.services import events, keys, packages
+from hub.services import events, keys, packages, ticket_types
 from hub.web.event_pages import event_context
 from hub.web.forms import convert
 from hub.web.page_routing import PageRouter, Visit
@@ -20,12 +20,12 @@ RULE_EXAMPLE = '{"<=": [{"var": "entries_today"}, 1]}'
 async def gates_page(visit: Visit) -> Response:
     context = await event_context(visit)
     event_id = context["event"].id
-    ticket_types = await events.list_ticket_types(visit.member, event_id)
+    types = await ticket_types.list_ticket_types(visit.member, event_id)
     return visit.render(
         "gates.html",
         **context,
-        ticket_types=ticket_types,
-        type_names={t.id: t.name for t in ticket_types},
+        ticket_types=types,
+        type_names={t.id: t.name for t in types},
         check_in_lists=await events.list_check_in_lists(visit.member, event_id),
         gate_rules=await events.list_gate_rules(visit.member, event_id),
         keys=await keys.list_keys(visit.member, event_id),
@@ -46,7 +46,7 @@ def _to_gates(visit: Visit, notice: str) -> Response:
 )
 async def add_check_in_list(visit: Visit) -> Response:
     data = convert(visit.form, CheckInListIn, comma_lists=("gates",), multi=("ticket_type_ids",))
-    await events.add_check_in_list(visit.member, visit.param("event_id"), data)
+    await events.add_check_in_list(visit.member, visit.param("event_id"), data, visit.now)
     return _to_gates(visit, "added")
 
 
@@ -58,7 +58,9 @@ async def add_check_in_list(visit: Visit) -> Response:
     form="check_in_lists",
 )
 async def delete_check_in_list(visit: Visit) -> Response:
-    await events.delete_check_in_list(visit.member, visit.param("event_id"), visit.param("list_id"))
+    await events.delete_check_in_list(
+        visit.member, visit.param("event_id"), visit.param("list_id"), visit.now
+    )
     return _to_gates(visit, "deleted")
 
 
@@ -71,7 +73,7 @@ async def delete_check_in_list(visit: Visit) -> Response:
 )
 async def add_gate_rule(visit: Visit) -> Response:
     data = convert(visit.form, GateRuleIn, json_fields=("rule",))
-    await events.add_gate_rule(visit.member, visit.param("event_id"), data)
+    await events.add_gate_rule(visit.member, visit.param("event_id"), data, visit.now)
     return _to_gates(visit, "added")
 
 
@@ -83,7 +85,9 @@ async def add_gate_rule(visit: Visit) -> Response:
     form="gate_rules",
 )
 async def delete_gate_rule(visit: Visit) -> Response:
-    await events.delete_gate_rule(visit.member, visit.param("event_id"), visit.param("rule_id"))
+    await events.delete_gate_rule(
+        visit.member, visit.param("event_id"), visit.param("rule_id"), visit.now
+    )
     return _to_gates(visit, "deleted")
 
 

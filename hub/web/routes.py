@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute
 
 from hub.settings import HubSettings
 from hub.web import auth_pages, event_pages, gate_pages, org_pages, ticket_pages, venue_pages
+from hub.web.confirmations import with_confirmations
 from hub.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -24,4 +25,6 @@ ROUTERS = (
 def web_routes(settings: HubSettings) -> list[BaseRoute]:
     """The organiser app's routes (its static files are mounted by the app at /static)."""
     templates = make_templates()
-    return [route for router in ROUTERS for route in router.routes(settings, templates)]
+    # Irreversible forms ask first (hub.web.confirmations declares which and how).
+    routers = with_confirmations(ROUTERS)
+    return [route for router in routers for route in router.routes(settings, templates)]

@@ -1,4 +1,6 @@
-"""An event's tickets: issue complimentary ones, list them with their QR text, revoke."""
+"""An event's tickets: issue complimentary ones, list them with their QR text, revoke,
+block (lost, stolen: with a reason the gate shows) and make them valid again. Revoking and
+blocking ask first (hub.web.confirmations)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from starlette.responses import Response
 from hub.errors import ValidationFailed
 from hub.roles import Action
 from hub.schemas import EventOut, SeatLabel, TicketIssueIn, TicketStatusChange
-from hub.services import events, tickets, venues
+from hub.services import events, ticket_types, tickets, venues
 from hub.web.event_pages import event_context
 from hub.web.forms import convert
 from hub.web.page_routing import PageRouter, Visit
@@ -31,14 +33,14 @@ class TicketIssueForm(TicketIssueIn):
 async def tickets_page(visit: Visit) -> Response:
     context = await event_context(visit)
     event_id = context["event"].id
-    ticket_types = await events.list_ticket_types(visit.member, event_id)
+    types = await ticket_types.list_ticket_types(visit.member, event_id)
     paging = requested(visit.request.query_params.get("page"))
     shown, total = await tickets.list_tickets(visit.member, event_id, paging)
     return visit.render(
         "tickets.html",
         **context,
-        ticket_types=ticket_types,
-        type_names={t.id: t.name for t in ticket_types},
+        ticket_types=types,
+        type_names={t.id: t.name for t in types},
         tickets=shown,
         pages=pages(paging, len(shown), total),
     )
@@ -75,6 +77,9 @@ async def issue_tickets(visit: Visit) -> Response:
 async def change_ticket_status(visit: Visit) -> Response:
     change = convert(visit.form, TicketStatusChange)
     await tickets.change_status(
-        visit.member, visit.param("event_id"), visit.param("ticket_id"), change.status, visit.now
+        visit.member, visit.param("event_id"), visit.param("ticket_id"), change, visit.now
     )
-    return _to_tickets(visit, "saved")
+    return _to_tickets(visit, NOTICES[change.status])
+
+
+NOTICES = {"revoked": "revoked", "blocked": "blocked", "valid": "restored"}

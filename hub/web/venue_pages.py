@@ -31,7 +31,7 @@ async def venues_page(visit: Visit) -> Response:
 
 @router.org("POST", "/venues", Action.VENUES_WRITE, page=venues_page, form="venue")
 async def create_venue(visit: Visit) -> Response:
-    venue = await venues.create_venue(visit.member, convert(visit.form, VenueIn))
+    venue = await venues.create_venue(visit.member, convert(visit.form, VenueIn), visit.now)
     return visit.redirect(visit.org_url(f"/venues/{venue.id}"), "created")
 
 
@@ -45,7 +45,7 @@ async def venue_page(visit: Visit) -> Response:
 @router.org("POST", "/venues/{venue_id}", Action.VENUES_WRITE, page=venue_page, form="venue")
 async def update_venue(visit: Visit) -> Response:
     change = convert(visit.form, VenueUpdate, blank_ok=("address",))
-    venue = await venues.update_venue(visit.member, visit.param("venue_id"), change)
+    venue = await venues.update_venue(visit.member, visit.param("venue_id"), change, visit.now)
     return visit.redirect(visit.org_url(f"/venues/{venue.id}"), "saved")
 
 
@@ -53,7 +53,7 @@ async def update_venue(visit: Visit) -> Response:
     "POST", "/venues/{venue_id}/delete", Action.VENUES_WRITE, page=venue_page, form="delete"
 )
 async def delete_venue(visit: Visit) -> Response:
-    await venues.delete_venue(visit.member, visit.param("venue_id"))
+    await venues.delete_venue(visit.member, visit.param("venue_id"), visit.now)
     return visit.redirect(visit.org_url("/venues"), "deleted")
 
 
@@ -62,7 +62,7 @@ async def delete_venue(visit: Visit) -> Response:
 )
 async def create_layout(visit: Visit) -> Response:
     layout = await venues.create_layout(
-        visit.member, visit.param("venue_id"), convert(visit.form, LayoutIn)
+        visit.member, visit.param("venue_id"), convert(visit.form, LayoutIn), visit.now
     )
     return visit.redirect(visit.org_url(f"/layouts/{layout.id}"), "created")
 
@@ -109,7 +109,7 @@ async def layout_page(visit: Visit) -> Response:
 )
 async def create_zone(visit: Visit) -> Response:
     layout_id = visit.param("layout_id")
-    await venues.create_zone(visit.member, layout_id, convert(visit.form, ZoneIn))
+    await venues.create_zone(visit.member, layout_id, convert(visit.form, ZoneIn), visit.now)
     return visit.redirect(visit.org_url(f"/layouts/{layout_id}"), "added")
 
 
@@ -122,7 +122,7 @@ async def create_zone(visit: Visit) -> Response:
 )
 async def create_section(visit: Visit) -> Response:
     layout_id = visit.param("layout_id")
-    await venues.create_section(visit.member, layout_id, convert(visit.form, SectionIn))
+    await venues.create_section(visit.member, layout_id, convert(visit.form, SectionIn), visit.now)
     return visit.redirect(visit.org_url(f"/layouts/{layout_id}"), "added")
 
 
@@ -132,7 +132,7 @@ async def create_section(visit: Visit) -> Response:
 async def add_seats(visit: Visit) -> Response:
     layout_id = visit.param("layout_id")
     batch = convert(visit.form, SeatBatchIn, comma_lists=("skip_seats", "aisles_after"))
-    await venues.add_seat_batch(visit.member, layout_id, batch)
+    await venues.add_seat_batch(visit.member, layout_id, batch, visit.now)
     return visit.redirect(visit.org_url(f"/layouts/{layout_id}"), "added")
 
 
@@ -141,5 +141,5 @@ async def add_seats(visit: Visit) -> Response:
 )
 async def delete_layout(visit: Visit) -> Response:
     detail = await venues.layout_detail(visit.member, visit.param("layout_id"))
-    await venues.delete_layout(visit.member, detail.layout.id)
+    await venues.delete_layout(visit.member, detail.layout.id, visit.now)
     return visit.redirect(visit.org_url(f"/venues/{detail.layout.venue_id}"), "deleted")

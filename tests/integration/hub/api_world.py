@@ -239,6 +239,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/events"): lambda w: {"name": unique("Event"), "venue_id": w.ids["venue_id"]},
     ("GET", "/events/{event_id}"): lambda w: None,
     ("PATCH", "/events/{event_id}"): lambda w: {"description": "Doors at seven"},
+    ("DELETE", "/events/{event_id}"): lambda w: None,
     ("POST", "/events/{event_id}/status"): lambda w: {"status": "cancelled"},
     ("GET", "/events/{event_id}/sessions"): lambda w: None,
     ("POST", "/events/{event_id}/sessions"): lambda w: {
@@ -321,6 +322,7 @@ FRESH: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
     ("POST", "/events/{event_id}/status"): _created(
         "/events", BODIES[("POST", "/events")], "event_id"
     ),
+    ("DELETE", "/events/{event_id}"): _created("/events", BODIES[("POST", "/events")], "event_id"),
     ("DELETE", "/events/{event_id}/sessions/{session_id}"): _created(
         "/events/{event_id}/sessions",
         BODIES[("POST", "/events/{event_id}/sessions")],

@@ -7,6 +7,7 @@ at in test-output/screenshots/hub-*.png.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from hub.local_time import shown
 from hub.roles import Role
 from tests.integration.hub.conftest import PASSWORD, Hub, Org, OrgFactory
 from tests.integration.hub.seated_event import build_seated_event, ok
@@ -416,3 +418,154 @@ def test_refused_forms_explain_and_keep_what_was_typed(hub: Hub, make_org: OrgFa
     assert discount.status_code == 303
     rules = ok(org.api.get(f"/api/v1/events/{seated.event_id}/price-rules"))
     assert [r["amount_off_cents"] for r in rules] == [1250]
+
+
+def sign_in_page(page: Page, email: str) -> None:
+    page.goto("/signin")
+    submit(page, "main form", {"email": email, "password": PASSWORD}, "Sign in")
+    expect(page).to_have_url(re.compile(r"/orgs$|/o/"))
+
+
+def test_the_audit_log_shows_a_created_and_deleted_event_in_the_org_timezone(
+    page: Page, make_org: OrgFactory, screenshots: Path
+) -> None:
+    org = new_org(make_org)
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in_page(page, org.admin_email)
+    page.goto(f"/o/{org.slug}/settings")
+    submit(page, "main form", {"timezone": "Asia/Kolkata"}, "Save settings")
+    expect(page.locator(".notice")).to_have_text("Saved.")
+    expect(page.locator("main form")).to_contain_text(" IST.")
+
+    page.goto(f"/o/{org.slug}/venues")
+    submit(
+        page,
+        "#new-venue form",
+        {"name": "Market Theatre", "timezone": "Africa/Johannesburg"},
+        "Add venue",
+    )
+    page.goto(f"/o/{org.slug}")
+    submit(page, "#new-event form", {"name": "Pop-up concert"}, "Create event")
+    expect(page.locator("h1")).to_contain_text("Pop-up concert")
+    # Left empty, the event's timezone is its venue's.
+    expect(page.locator("main > p.muted").first).to_contain_text("Africa/Johannesburg")
+    started = dt.datetime.now(dt.UTC)
+    page.get_by_role("button", name="Delete event").click()
+    expect(page.locator(".notice")).to_have_text("Deleted.")
+    expect(page.locator("main")).not_to_contain_text("Pop-up concert")
+
+    page.locator("nav.org-nav").get_by_role("link", name="Audit log").click()
+    rows = page.locator("#audit tbody tr")
+    expect(rows.nth(0)).to_contain_text("event.deleted")
+    expect(rows.nth(1)).to_contain_text("event.created")
+    expect(rows.nth(0)).to_contain_text("event Pop-up concert")
+    expect(rows.nth(0)).to_contain_text(f"Admin <{org.admin_email}>")
+    # In the org's zone (IST, UTC+05:30), labelled, in the one format of every page.
+    possible = {shown(started + dt.timedelta(minutes=m), "Asia/Kolkata") for m in (0, 1)}
+    for row in (rows.nth(0), rows.nth(1)):
+        when = row.locator("td").first.inner_text()
+        assert when in possible, (when, possible)
+        assert when.endswith(" IST")
+    expect(page.locator("#audit")).to_contain_text("venue.created")
+    expect(page.locator("#audit")).to_contain_text("org.updated")
+    page.screenshot(path=screenshots / "hub-audit-log.png", full_page=True)
+
+
+def test_a_date_in_the_past_is_added_only_once_confirmed(
+    page: Page, make_org: OrgFactory, screenshots: Path
+) -> None:
+    org = new_org(make_org)
+    seated = build_seated_event(org.api, publish=False)
+    sign_in_page(page, org.admin_email)
+    page.goto(f"/o/{org.slug}/events/{seated.event_id}")
+    typed = {"starts_at": "2021-03-01T18:00", "ends_at": "2021-03-01T22:00", "name": "Reunion"}
+    submit(page, "#date-form", typed, "Add date")
+    expect(page.locator("#date-form .past-warning")).to_contain_text("starts in the past")
+    expect(page.locator(".form-error[data-form='date']")).to_contain_text(
+        "Mon 01 Mar 2021, 18:00 SAST"
+    )
+    for name, value in typed.items():
+        expect(page.locator(f'#date-form [name="{name}"]')).to_have_value(value)
+    expect(page.locator("#dates table")).not_to_contain_text("2021")
+    page.locator("#dates").screenshot(path=screenshots / "hub-past-date-warning.png")
+    page.get_by_label("Yes, this date is in the past: add it anyway").check()
+    page.locator("#date-form").get_by_role("button", name="Add date").click()
+    expect(page.locator(".notice")).to_have_text("Added.")
+    expect(page.locator("#dates table")).to_contain_text("Mon 01 Mar 2021, 18:00 SAST")
+    expect(page.locator("#date-form .past-warning")).to_have_count(0)
+
+
+def test_revoke_and_block_ask_first_with_or_without_javascript(
+    page: Page, browser: Browser, hub: Hub, make_org: OrgFactory, screenshots: Path
+) -> None:
+    org = new_org(make_org)
+    seated = build_seated_event(org.api)
+    tickets = ok(
+        org.api.post(
+            f"/api/v1/events/{seated.event_id}/tickets",
+            json={
+                "ticket_type_id": seated.general_type_id,
+                "holder": "Sipho Dlamini",
+                "quantity": 3,
+            },
+        ),
+        201,
+    )
+    first, second, third = (
+        page.locator(f'#ticket-list tr[data-ticket="{t["id"]}"]') for t in tickets
+    )
+    sign_in_page(page, org.admin_email)
+    tickets_url = f"/o/{org.slug}/events/{seated.event_id}/tickets"
+    page.goto(tickets_url)
+
+    # With JavaScript: a dialog asks; no means nothing happens.
+    answers = iter([False, True])
+    page.on("dialog", lambda d: d.accept() if next(answers) else d.dismiss())
+    first.get_by_role("button", name="Revoke").click()
+    expect(first.locator(".status")).to_have_text("valid")
+    first.get_by_role("button", name="Revoke").click()
+    expect(page.locator(".notice")).to_have_text("Revoked.")
+    expect(first.locator(".status")).to_have_text("revoked")
+
+    # Block asks why on a confirm page; the reason is what the gate will show.
+    second.get_by_role("button", name="Block…").click()
+    expect(page.locator("#confirm h1")).to_have_text("Block this ticket?")
+    expect(page.locator("#confirm")).to_contain_text("Sipho Dlamini")
+    page.get_by_label("Reason").fill("stolen")
+    page.screenshot(path=screenshots / "hub-block-confirm.png", full_page=True)
+    page.get_by_role("button", name="Block ticket").click()
+    expect(page.locator(".notice")).to_contain_text("Blocked")
+    expect(second.locator(".status")).to_have_text("blocked")
+    expect(second.locator(".reason")).to_have_text("stolen")
+    page.screenshot(path=screenshots / "hub-tickets-blocked.png", full_page=True)
+    listed = {t["id"]: t for t in ok(org.api.get(f"/api/v1/events/{seated.event_id}/tickets"))}
+    assert (listed[tickets[1]["id"]]["status"], listed[tickets[1]["id"]]["status_reason"]) == (
+        "blocked",
+        "stolen",
+    )
+    assert any(
+        e["action"] == "ticket.blocked" and e["detail"].get("reason") == "stolen"
+        for e in ok(org.api.get("/api/v1/audit"))
+    )
+    second.get_by_role("button", name="Unblock").click()
+    expect(second.locator(".status")).to_have_text("valid")
+
+    # Without JavaScript: the hub's own confirm page, and Cancel changes nothing.
+    context = browser.new_context(base_url=hub.url, java_script_enabled=False)
+    plain = context.new_page()
+    try:
+        sign_in_page(plain, org.admin_email)
+        plain.goto(tickets_url)
+        row = plain.locator(f'#ticket-list tr[data-ticket="{tickets[2]["id"]}"]')
+        row.get_by_role("button", name="Revoke").click()
+        expect(plain.locator("#confirm h1")).to_have_text("Revoke this ticket?")
+        plain.screenshot(path=screenshots / "hub-revoke-confirm.png", full_page=True)
+        plain.get_by_role("link", name="Cancel").click()
+        expect(row.locator(".status")).to_have_text("valid")
+        row.get_by_role("button", name="Revoke").click()
+        plain.get_by_role("button", name="Revoke ticket").click()
+        expect(plain.locator(".notice")).to_have_text("Revoked.")
+        expect(row.locator(".status")).to_have_text("revoked")
+    finally:
+        context.close()
+    expect(third).to_have_count(1)

@@ -39,6 +39,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/o/{slug}/events"): A.EVENTS_WRITE,
     ("GET", "/o/{slug}/events/{event_id}"): A.EVENTS_READ,
     ("POST", "/o/{slug}/events/{event_id}"): A.EVENTS_WRITE,
+    ("POST", "/o/{slug}/events/{event_id}/delete"): A.EVENTS_WRITE,
     ("POST", "/o/{slug}/events/{event_id}/dates"): A.EVENTS_WRITE,
     ("POST", "/o/{slug}/events/{event_id}/dates/{session_id}/delete"): A.EVENTS_WRITE,
     ("POST", "/o/{slug}/events/{event_id}/ticket-types"): A.EVENTS_WRITE,

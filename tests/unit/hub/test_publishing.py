@@ -55,7 +55,7 @@ def test_every_problem_is_listed_at_once() -> None:
         NOW,
     )
     assert problems == [
-        f"the date starting {LATER:%Y-%m-%d %H:%M} ends before it starts",
+        "the date starting Mon 03 Mar 2031, 12:00 UTC ends before it starts",
         "ticket type 'Standing' needs a quota",
         "ticket type 'Free standing' needs a quota",
         "ticket type 'Stalls' is seated but the event has no layout",
@@ -105,3 +105,10 @@ def test_status_transitions(current: str, new: str, allowed: bool) -> None:
 def test_ended_and_cancelled_are_final() -> None:
     for final in ("ended", "cancelled"):
         assert not any(transition_allowed(final, s) for s in TRANSITIONS)
+
+
+def test_problems_name_dates_in_the_event_zone_as_its_page_shows_them() -> None:
+    backwards = facts(sessions=[(LATER, LATER - dt.timedelta(hours=1))], timezone="Asia/Tokyo")
+    assert publish_problems(backwards, NOW) == [
+        "the date starting Mon 03 Mar 2031, 21:00 JST ends before it starts"
+    ]
