@@ -14,10 +14,18 @@ from hub.models.events import (
     TicketStatus,
     TicketType,
 )
+from hub.models.invitations import Invitation
+from hub.models.mail import MailStatus, OutboxMessage
 from hub.models.tenancy import ApiKey, AuditEntry, Membership, Org, Session, User
 from hub.models.venues import PriceZone, Seat, SeatingLayout, Section, Venue
 
-MODEL_MODULES = ["hub.models.tenancy", "hub.models.venues", "hub.models.events"]
+MODEL_MODULES = [
+    "hub.models.tenancy",
+    "hub.models.venues",
+    "hub.models.events",
+    "hub.models.mail",
+    "hub.models.invitations",
+]
 
 __all__ = [
     "MODEL_MODULES",
@@ -29,8 +37,11 @@ __all__ = [
     "EventSession",
     "EventStatus",
     "GateRuleRow",
+    "Invitation",
+    "MailStatus",
     "Membership",
     "Org",
+    "OutboxMessage",
     "PriceRule",
     "PriceRuleKind",
     "PriceZone",

@@ -7,7 +7,15 @@ from pathlib import Path
 from starlette.routing import BaseRoute
 
 from hub.settings import HubSettings
-from hub.web import auth_pages, event_pages, gate_pages, org_pages, ticket_pages, venue_pages
+from hub.web import (
+    auth_pages,
+    event_pages,
+    gate_pages,
+    invite_pages,
+    org_pages,
+    ticket_pages,
+    venue_pages,
+)
 from hub.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -18,6 +26,7 @@ ROUTERS = (
     ticket_pages.router,
     venue_pages.router,
     org_pages.router,
+    invite_pages.router,
 )
 
 
