@@ -47,10 +47,10 @@ class SmtpServer:
     password: str | None = None
 
     def describe(self) -> str:
-        """The server as logs and messages may show it (never the password)."""
-        who = f"{self.username}@" if self.username else ""
+        """The server as logs and messages may show it: no credentials (delivery errors
+        are shown to organisations' members)."""
         scheme = next(s for s, (sec, _) in SCHEMES.items() if sec == self.security)
-        return f"{scheme}://{who}{self.host}:{self.port}"
+        return f"{scheme}://{self.host}:{self.port}"
 
 
 def parse_smtp_url(url: str) -> SmtpServer:

@@ -16,6 +16,7 @@ from hub.models.events import (
 )
 from hub.models.invitations import Invitation
 from hub.models.mail import MailStatus, OutboxMessage
+from hub.models.signups import SignupRequest
 from hub.models.tenancy import ApiKey, AuditEntry, Membership, Org, Session, User
 from hub.models.venues import PriceZone, Seat, SeatingLayout, Section, Venue
 
@@ -25,6 +26,7 @@ MODEL_MODULES = [
     "hub.models.events",
     "hub.models.mail",
     "hub.models.invitations",
+    "hub.models.signups",
 ]
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "SeatingLayout",
     "Section",
     "Session",
+    "SignupRequest",
     "Ticket",
     "TicketKind",
     "TicketStatus",

@@ -70,6 +70,10 @@ def _status(row: Invitation, now: dt.datetime) -> InvitationStatus:
 
 async def _out(row: Invitation, now: dt.datetime) -> InvitationOut:
     mail = None if row.mail_id is None else await OutboxMessage.get_or_none(id=row.mail_id)
+    return _shown(row, mail, now)
+
+
+def _shown(row: Invitation, mail: OutboxMessage | None, now: dt.datetime) -> InvitationOut:
     return InvitationOut(
         id=row.id,
         email=row.email,
@@ -89,7 +93,9 @@ async def pending(principal: Principal, now: dt.datetime) -> list[InvitationOut]
     rows = await scoped(
         Invitation, principal, accepted_at__isnull=True, revoked_at__isnull=True
     ).order_by("-sent_at")
-    return [await _out(r, now) for r in rows]
+    mail_ids = [r.mail_id for r in rows if r.mail_id is not None]
+    mails = {m.id: m for m in await OutboxMessage.filter(id__in=mail_ids)} if mail_ids else {}
+    return [_shown(r, mails.get(r.mail_id) if r.mail_id else None, now) for r in rows]
 
 
 async def invite(

@@ -13,6 +13,7 @@ from hub.web import (
     gate_pages,
     invite_pages,
     org_pages,
+    signup_pages,
     ticket_pages,
     venue_pages,
 )
@@ -27,6 +28,7 @@ ROUTERS = (
     venue_pages.router,
     org_pages.router,
     invite_pages.router,
+    signup_pages.router,
 )
 
 

@@ -57,9 +57,9 @@ def test_bad_smtp_urls_say_why(url: str, problem: str) -> None:
         parse_smtp_url(url)
 
 
-def test_the_password_never_appears_in_the_description() -> None:
+def test_no_credentials_appear_in_the_description() -> None:
     server = parse_smtp_url("smtps://hub:hunter22@smtp.example.org")
-    assert server.describe() == "smtps://hub@smtp.example.org:465"
+    assert server.describe() == "smtps://smtp.example.org:465"
 
 
 def test_the_default_sender_is_noreply_at_the_public_host() -> None:

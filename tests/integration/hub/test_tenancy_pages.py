@@ -39,6 +39,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/invite/{token}"): "public",
     ("POST", "/invite/{token}"): "user",
     ("POST", "/invite/{token}/signup"): "public",
+    ("GET", "/signup/confirm/{token}"): "public",
+    ("POST", "/signup/confirm/{token}"): "public",
     ("GET", "/o/{slug}"): A.EVENTS_READ,
     ("POST", "/o/{slug}/events"): A.EVENTS_WRITE,
     ("GET", "/o/{slug}/events/{event_id}"): A.EVENTS_READ,

@@ -267,3 +267,32 @@ def _sixty_sent_once_by_both(url: str, slow: MailServer) -> None:
     senders = asyncio.run(_senders(url))
     assert sum(senders.values()) == 60
     assert len(senders) == 2, senders  # both processes delivered, side by side
+
+
+def test_a_bad_mail_setting_stops_the_start_with_one_line(
+    mail_database_url: str, tmp_path: Path
+) -> None:
+    for options, message in [
+        (["--smtp", "http://smtp.example.org"], "the SMTP URL must start smtp://"),
+        (["--smtp", "smtp://u:p@smtp.example.org"], "credentials are sent only over TLS"),
+        (["--mail-from", "not an address"], "the sender address cannot be used"),
+    ]:
+        started = subprocess.run(  # noqa: S603 (our own command)
+            voelgoed_command(
+                "hub",
+                "serve",
+                "--data",
+                str(tmp_path),
+                "--database-url",
+                mail_database_url,
+                "--port",
+                "9",
+                *options,
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert started.returncode == 2, started.stderr
+        assert started.stderr.startswith("voelgoed: error [mail_settings_invalid]: " + message)

@@ -93,7 +93,7 @@ def test_starttls_with_a_login_delivers(
     server = parse_smtp_url(f"smtp+starttls://hub:s3cret%20pass@127.0.0.1:{starttls_server.port}")
     transport = SmtpTransport(server, tls_context=trusting(certificate))
     note = asyncio.run(transport.send(outgoing()))
-    assert note == f"accepted by smtp+starttls://hub@127.0.0.1:{starttls_server.port}"
+    assert note == f"accepted by smtp+starttls://127.0.0.1:{starttls_server.port}"
     (received,) = starttls_server.messages_to("someone@example.org")
     assert received.body("plain").splitlines() == ["Hello ö"]
 

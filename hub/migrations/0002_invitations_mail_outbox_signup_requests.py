@@ -57,4 +57,17 @@ class Migration(migrations.Migration):
             options={'table': 'invitation', 'app': 'hub', 'indexes': [Index(fields=['org_id', 'email'])], 'pk_attr': 'id', 'table_description': 'An email address invited with a role. The link holds a random token; only its'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='SignupRequest',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('email', fields.CharField(max_length=254)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'signup_request', 'app': 'hub', 'indexes': [Index(fields=['email', 'created_at'])], 'pk_attr': 'id', 'table_description': 'An address someone wants an account for. The emailed link (whose token is kept only'},
+            bases=['Model'],
+        ),
     ]
