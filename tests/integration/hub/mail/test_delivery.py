@@ -277,7 +277,7 @@ def test_a_bad_mail_setting_stops_the_start_with_one_line(
         (["--smtp", "smtp://u:p@smtp.example.org"], "credentials are sent only over TLS"),
         (["--mail-from", "not an address"], "the sender address cannot be used"),
     ]:
-        started = subprocess.run(  # noqa: S603 (our own command)
+        started = subprocess.run(
             voelgoed_command(
                 "hub",
                 "serve",
@@ -296,3 +296,34 @@ def test_a_bad_mail_setting_stops_the_start_with_one_line(
         )
         assert started.returncode == 2, started.stderr
         assert started.stderr.startswith("voelgoed: error [mail_settings_invalid]: " + message)
+
+
+async def _statuses_to(url: str, to: str) -> list[str]:
+    async with database.connected(url):
+        rows = await OutboxMessage.filter(to_address=to).order_by("id").values_list("status")
+    return [str(status) for (status,) in rows]
+
+
+def test_an_email_not_yet_sent_is_not_sent_once_its_link_is_dead(mail_hub: MailHub) -> None:
+    org = mail_hub.make_org("Changed mind org")
+    resent_to, revoked_to = address(), address()
+    mail_hub.smtp.stop()
+    try:
+        first = invite(org.api, resent_to, "finance")
+        again = ok(org.api.post(f"/api/v1/invitations/{first['invitation']['id']}/resend"))
+        assert again["invitation"]["delivery"]["status"] == "queued"
+        gone = invite(org.api, revoked_to, "finance")
+        ok(org.api.post(f"/api/v1/invitations/{gone['invitation']['id']}/revoke"))
+    finally:
+        mail_hub.smtp.start()
+    (received,) = mail_hub.smtp.wait_for(resent_to, timeout=30)
+    url = mail_hub.hub.database_url
+    # The resent email went; the one it replaced (with the dead link) and the revoked
+    # invitation's were withdrawn, not sent.
+    assert asyncio.run(_statuses_to(url, resent_to)) == ["cancelled", "sent"]
+    assert asyncio.run(_statuses_to(url, revoked_to)) == ["cancelled"]
+    time.sleep(1.5)  # past several retry times: nothing else arrives
+    assert mail_hub.smtp.messages_to(resent_to) == [received]
+    assert not mail_hub.smtp.messages_to(revoked_to)
+    page = mail_hub.hub.client().get(link_path(link_in(received)))
+    assert page.status_code == 200
