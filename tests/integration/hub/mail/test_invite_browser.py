@@ -177,3 +177,26 @@ def test_without_email_the_admin_is_shown_the_link_once(
     expect(page.locator("header .role")).to_have_text("Door staff")
     for p in (admin, page):
         p.context.close()
+
+
+def test_sign_up_on_a_hub_with_email_confirms_the_address_first(
+    browser: Browser, mail_hub: MailHub, screenshots: Path
+) -> None:
+    email = "nomvula@karoo.example"
+    page = new_page(browser, mail_hub.hub.url)
+    page.goto("/signup")
+    page.locator('main input[name="email"]').fill(email)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("h1")).to_have_text("Check your email")
+    expect(page.locator("#signup-sent")).to_contain_text(f"We sent a message to {email}")
+    page.screenshot(path=screenshots / "hub-signup-sent.png", full_page=True)
+    (received,) = in_thread(lambda: mail_hub.smtp.wait_for(email))
+    (link,) = set(re.findall(r"https?://[^\s\"<>]+/signup/confirm/[\w-]+", received.body("plain")))
+    page.goto(link)
+    page.locator('input[name="name"]').fill("Nomvula Zulu")
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.screenshot(path=screenshots / "hub-signup-confirm.png", full_page=True)
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/orgs$"))
+    expect(page.locator("header .who")).to_have_text("Nomvula Zulu")
+    page.context.close()
