@@ -10,11 +10,13 @@ from contract.event_package import encode_package
 from hub import schemas as s
 from hub.api_routing import ApiRouter, Call
 from hub.http import json_response
+from hub.mail.config import mailing_of
 from hub.roles import Action
 from hub.services import (
     accounts,
     audit,
     events,
+    invitations,
     keys,
     packages,
     price_rules,
@@ -73,20 +75,6 @@ async def list_members(call: Call) -> Any:
 
 
 @route(
-    "POST",
-    "/members",
-    summary="Add a user (who has signed up) with a role",
-    tag="org",
-    action=Action.MEMBERS_MANAGE,
-    body=s.MemberIn,
-    response=s.MemberOut,
-    status=201,
-)
-async def add_member(call: Call) -> Any:
-    return await accounts.add_member(call.principal, call.body, call.now)
-
-
-@route(
     "PUT",
     "/members/{user_id}/role",
     summary="Change a member's role",
@@ -111,6 +99,60 @@ async def change_member_role(call: Call) -> Any:
 )
 async def remove_member(call: Call) -> Any:
     await accounts.remove_member(call.principal, call.params["user_id"], call.now)
+
+
+@route(
+    "GET",
+    "/invitations",
+    summary="Invitations not yet accepted or revoked, with their email's delivery",
+    tag="org",
+    action=Action.MEMBERS_READ,
+    response=list[s.InvitationOut],
+)
+async def list_invitations(call: Call) -> Any:
+    return await invitations.pending(call.principal, call.now)
+
+
+@route(
+    "POST",
+    "/invitations",
+    summary="Invite an email address with a role (emails a one-time link)",
+    tag="org",
+    action=Action.MEMBERS_MANAGE,
+    body=s.InvitationIn,
+    response=s.InvitationCreated,
+    status=201,
+    also=("429",),
+)
+async def create_invitation(call: Call) -> Any:
+    return await invitations.invite(call.principal, call.body, call.now, mailing_of(call.request))
+
+
+@route(
+    "POST",
+    "/invitations/{invitation_id}/resend",
+    summary="Email an invitation again, with a new link and expiry",
+    tag="org",
+    action=Action.MEMBERS_MANAGE,
+    response=s.InvitationCreated,
+    also=("429",),
+)
+async def resend_invitation(call: Call) -> Any:
+    return await invitations.resend(
+        call.principal, call.params["invitation_id"], call.now, mailing_of(call.request)
+    )
+
+
+@route(
+    "POST",
+    "/invitations/{invitation_id}/revoke",
+    summary="Withdraw an invitation (its link stops working)",
+    tag="org",
+    action=Action.MEMBERS_MANAGE,
+    response=s.InvitationOut,
+)
+async def revoke_invitation(call: Call) -> Any:
+    return await invitations.revoke(call.principal, call.params["invitation_id"], call.now)
 
 
 @route(

@@ -30,6 +30,7 @@ ERROR_STATUSES = {
     "409": "Clashes with existing data or the object's state",
     "413": "The body is too large",
     "422": "The body is not acceptable (the message says why)",
+    "429": "Too many of these for now: wait, then try again (the message says how long)",
 }
 
 
@@ -63,6 +64,8 @@ class ApiRoute:
     status: int = 200
     # A struct of query parameters (e.g. `Paging`); its fields become documented parameters.
     query: type[Any] | None = None
+    # Error statuses this route can answer beyond those every route of its kind can.
+    also: tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,10 +87,13 @@ class ApiRouter:
         response: Any = None,
         status: int = 200,
         query: type[Any] | None = None,
+        also: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.declared.append(
-                ApiRoute(method, path, handler, summary, tag, action, body, response, status, query)
+                ApiRoute(
+                    method, path, handler, summary, tag, action, body, response, status, query, also
+                )
             )
             return handler
 
@@ -184,6 +190,7 @@ class ApiRouter:
                 statuses += ["400", "409", "413", "422"]
             elif r.method != "GET":
                 statuses += ["409", "422"]
+            statuses += [status for status in r.also if status not in statuses]
             for status in statuses:
                 op["responses"][status] = {
                     "description": ERROR_STATUSES[status],

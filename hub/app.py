@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -18,6 +19,8 @@ from hub.api import api
 from hub.api_endpoint import api_endpoint
 from hub.errors import HubError
 from hub.http import error_response, json_response
+from hub.mail import config as mail_config
+from hub.mail.delivery import DeliveryLoop, transport_for
 from hub.settings import HubSettings
 from hub.web import STATIC_DIR, web_routes
 
@@ -29,6 +32,8 @@ def create_app(settings: HubSettings) -> Starlette:
     if len(settings.secret_key) < 16:
         raise ValueError("the hub's secret key must be at least 16 bytes")
     openapi_doc = api.openapi("Voelgoed hub API", VERSION)
+    # Checked now, so a bad --smtp URL stops the start with one clear line.
+    mail = mail_config.mail_settings(settings)
 
     async def openapi(request: Request) -> Response:
         return json_response(openapi_doc)
@@ -45,9 +50,15 @@ def create_app(settings: HubSettings) -> Starlette:
         # Requests run in tasks that do not inherit the lifespan's context: the ORM's
         # context must be the process-wide fallback.
         await Tortoise.init(config=database.tortoise_config(url), _enable_global_fallback=True)
+        deliveries = DeliveryLoop(mail, transport_for(mail), database_url=url)
+        delivering = asyncio.create_task(deliveries.run(), name="mail delivery")
         try:
             yield
         finally:
+            deliveries.stop()
+            # The message in hand is finished (a cut-off send could go out twice).
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(delivering, mail.timeout + 5)
             await Tortoise.close_connections()
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -79,7 +90,7 @@ def create_app(settings: HubSettings) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *web_routes(settings),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
@@ -88,3 +99,5 @@ def create_app(settings: HubSettings) -> Starlette:
             Exception: unexpected_error,
         },
     )
+    app.state.mailing = mail_config.mailing(settings)
+    return app

@@ -11,6 +11,10 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.settings import HubSettings
 
 from hub.schemas import DEFAULT_TIMEZONE
 
@@ -60,9 +64,14 @@ def _serve(args: argparse.Namespace) -> int:
         secret_key=secret_key(args.data),
         secure_cookies=args.secure_cookies,
         migrate_on_start=not args.no_migrate,
+        public_url=args.public_url or os.environ.get("VOELGOED_HUB_URL") or None,
+        smtp_url=args.smtp or os.environ.get("VOELGOED_SMTP_URL") or None,
+        mail_from=args.mail_from or os.environ.get("VOELGOED_MAIL_FROM") or None,
+        mail_retry_after=args.mail_retry_after,
     )
     app = create_app(settings)
     print(f"hub serving on http://{settings.host}:{settings.port}/")
+    print(_mail_line(settings))
     sys.stdout.flush()
     uvicorn.run(
         app,
@@ -73,6 +82,43 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         proxy_headers=args.secure_cookies,
     )
+    return 0
+
+
+def _mail_line(settings: HubSettings) -> str:
+    from hub.mail.config import OUTBOX_FOLDER, mail_settings  # noqa: PLC0415
+
+    mail = mail_settings(settings)
+    if mail.smtp is None:
+        return (
+            f"email: none is sent (no --smtp); messages are saved in {mail.outbox_dir}"
+            f" and invitation links are shown to the admin ({OUTBOX_FOLDER}/)"
+        )
+    return f"email: through {mail.smtp.describe()}, from {mail.sender}"
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+    import datetime as dt  # noqa: PLC0415
+
+    from hub import database  # noqa: PLC0415
+    from hub.mail import outbox  # noqa: PLC0415
+
+    async def run() -> outbox.QueueState:
+        url = database.resolve_url(database_url(args), args.data)
+        async with database.connected(url):
+            if args.retry_failed:
+                count = await outbox.retry_failed(dt.datetime.now(dt.UTC))
+                print(f"queued {count} failed message(s) again")
+            return await outbox.queue_state()
+
+    state = asyncio.run(run())
+    print(", ".join(f"{status.value} {count}" for status, count in state.counts.items()))
+    for row in state.stuck:
+        print(
+            f"  #{row.id} {row.status.value} after {row.attempts} tries, to {row.to_address}:"
+            f" {row.subject!r}: {row.last_error}"
+        )
     return 0
 
 
@@ -174,6 +220,32 @@ def add_hub_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
         action="store_true",
         help="do not apply pending migrations at start-up (run `voelgoed hub migrate` instead)",
     )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the hub's address as people reach it, for links in emails"
+        " (default $VOELGOED_HUB_URL, else http://HOST:PORT)",
+    )
+    serve.add_argument(
+        "--smtp",
+        metavar="URL",
+        help="send email through this server: smtp://host:port,"
+        " smtp+starttls://user:password@host:587 or smtps://user:password@host:465"
+        " (default $VOELGOED_SMTP_URL; without one, emails are saved in DATA/outbox)",
+    )
+    serve.add_argument(
+        "--mail-from",
+        metavar="ADDRESS",
+        help="the sender's address (default $VOELGOED_MAIL_FROM, else noreply@ the public host)",
+    )
+    serve.add_argument(
+        "--mail-retry-after",
+        metavar="SECONDS",
+        type=float,
+        default=30.0,
+        help="wait before the first retry of an undelivered email, doubling each time"
+        " up to an hour; given up after a day (default 30)",
+    )
     serve.set_defaults(run=_serve)
 
     migrate = hub_commands.add_parser("migrate", help="apply the database migrations")
@@ -204,6 +276,17 @@ def add_hub_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
     )
     _add_database_options(seed)
     seed.set_defaults(run=_seed_demo)
+
+    mail = hub_commands.add_parser(
+        "outbox", help="show the email queue: counts, failed messages and those being retried"
+    )
+    _add_database_options(mail)
+    mail.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="queue every failed message again (once the cause is fixed)",
+    )
+    mail.set_defaults(run=_outbox)
 
     export = hub_commands.add_parser(
         "export-event", help="write the event package a gate loads (public keys only)"

@@ -136,7 +136,7 @@ async def migrate(url: str) -> None:
 
 async def create_database(url: str, name: str) -> None:
     """Create database `name` on the server of `url` (which names any existing database)."""
-    conn = await asyncpg.connect(_asyncpg_dsn(url))
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute(f'CREATE DATABASE "{_identifier(name)}"')
     finally:
@@ -145,7 +145,7 @@ async def create_database(url: str, name: str) -> None:
 
 async def drop_database(url: str, name: str) -> None:
     """Drop database `name` (and the connections still open to it)."""
-    conn = await asyncpg.connect(_asyncpg_dsn(url))
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{_identifier(name)}" WITH (FORCE)')
     finally:
@@ -155,13 +155,14 @@ async def drop_database(url: str, name: str) -> None:
 async def server_answers(url: str, timeout: float = 2.0) -> bool:
     """Whether a PostgreSQL at `url` accepts a connection."""
     with contextlib.suppress(OSError, asyncio.TimeoutError, asyncpg.PostgresError):
-        conn = await asyncpg.connect(_asyncpg_dsn(url), timeout=timeout)
+        conn = await asyncpg.connect(asyncpg_dsn(url), timeout=timeout)
         await conn.close()
         return True
     return False
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
+    """`url` as asyncpg spells it (for connections of its own, such as LISTEN)."""
     return "postgresql://" + url.split("://", 1)[1]
 
 

@@ -105,3 +105,24 @@ class DatabaseUnavailable(HubError):
 
     code = "database_unavailable"
     http_status = 503
+
+
+class TooManyRequests(HubError):
+    """Too many of one kind of request for now (emails to one address, say): wait."""
+
+    code = "too_many_requests"
+    http_status = 429
+
+
+class LinkUnusable(HubError):
+    """A one-time link from an email that cannot be used: unknown (or replaced by a newer
+    one), already used, expired or withdrawn. `reason` says which."""
+
+    code = "link_unusable"
+    http_status = 410
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        if reason == "unknown":
+            self.http_status = 404

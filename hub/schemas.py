@@ -105,6 +105,15 @@ class SignUpIn(Input):
     timezone: Timezone = DEFAULT_TIMEZONE
 
 
+class AccountIn(Input):
+    """The rest of an account whose email is already known and confirmed (an invitation,
+    a sign-up by email)."""
+
+    name: Name
+    password: Password
+    timezone: Timezone = DEFAULT_TIMEZONE
+
+
 class SignInIn(Input):
     """The sign-in form; `next` is where to go afterwards (a path of the hub)."""
 
@@ -140,11 +149,6 @@ class OrgOut(msgspec.Struct):
     settings: dict[str, str]
 
 
-class MemberIn(Input):
-    email: Email
-    role: Role
-
-
 class RoleChange(Input):
     role: Role
 
@@ -154,6 +158,50 @@ class MemberOut(msgspec.Struct):
     email: str
     name: str
     role: Role
+
+
+class InvitationIn(Input):
+    """Invite an email address to join with a role (the answer never says whether the
+    address has an account)."""
+
+    email: Email
+    role: Role
+
+
+InvitationStatus = Literal["pending", "expired", "accepted", "revoked"]
+DeliveryStatus = Literal["queued", "retrying", "sent", "saved", "failed", "cancelled"]
+
+
+class DeliveryOut(msgspec.Struct):
+    """The latest invitation email: `queued`, `retrying` (after `attempts` failed tries,
+    the last with `last_error`), `sent` (an SMTP server took it), `saved` (no SMTP server:
+    written to the hub's outbox folder), `failed` (given up: see `last_error`) or
+    `cancelled` (withdrawn before it went out)."""
+
+    status: DeliveryStatus
+    attempts: int
+    last_error: str
+    sent_at: dt.datetime | None
+
+
+class InvitationOut(msgspec.Struct):
+    id: uuid.UUID
+    email: str
+    role: Role
+    status: InvitationStatus
+    invited_by: str
+    created_at: dt.datetime
+    sent_at: dt.datetime
+    expires_at: dt.datetime
+    delivery: DeliveryOut | None
+
+
+class InvitationCreated(msgspec.Struct):
+    """`link` is there only when this hub sends no email (no SMTP server is configured):
+    then give it to the invitee yourself. Otherwise only their mailbox gets it."""
+
+    invitation: InvitationOut
+    link: str | None
 
 
 class ApiKeyIn(Input):

@@ -27,3 +27,19 @@ class HubSettings:
     # Apply pending migrations at start-up (the demo and tests); production runs
     # `voelgoed hub migrate` as its own deployment step.
     migrate_on_start: bool = True
+    # Links in emails start with this: the address people reach the hub at (behind a proxy,
+    # https://tickets.example); by default the address it serves on.
+    public_url: str | None = None
+    # Where email goes (see hub.mail.config): None writes it to DATA/outbox instead.
+    smtp_url: str | None = None
+    # The sender's address; by default noreply@ the public URL's host.
+    mail_from: str | None = None
+    # The first retry of an undelivered email waits this many seconds, each later one twice
+    # as long (at most an hour); after a day it is marked failed.
+    mail_retry_after: float = 30.0
+    invitation_days: int = 7
+
+    @property
+    def base_url(self) -> str:
+        """The hub's address for links that leave it (emails), without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -209,6 +209,10 @@ def run_demo(data_dir: Path, *, host: str, port: int, tickets: int) -> int:
         print(f"\nVoelgoed hub (organiser app): {hub.url}/signin")
         print(f"  sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}  (org {DEMO_SLUG}: a seated event)")
         print(f"  API reference: {hub.url}/api/v1/openapi.json")
+        print(
+            "  email: the demo sends none; invitation links show on the team page, and every"
+            f" email is saved in {data_dir / 'hub' / 'outbox'}/"
+        )
         print(f"\nVoelgoed demo: three gates of one venue, replicating; gate-1 at {url}")
         for name, gate in zip(GATES, gates, strict=True):
             print(

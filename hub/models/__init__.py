@@ -14,10 +14,20 @@ from hub.models.events import (
     TicketStatus,
     TicketType,
 )
+from hub.models.invitations import Invitation
+from hub.models.mail import MailStatus, OutboxMessage
+from hub.models.signups import SignupRequest
 from hub.models.tenancy import ApiKey, AuditEntry, Membership, Org, Session, User
 from hub.models.venues import PriceZone, Seat, SeatingLayout, Section, Venue
 
-MODEL_MODULES = ["hub.models.tenancy", "hub.models.venues", "hub.models.events"]
+MODEL_MODULES = [
+    "hub.models.tenancy",
+    "hub.models.venues",
+    "hub.models.events",
+    "hub.models.mail",
+    "hub.models.invitations",
+    "hub.models.signups",
+]
 
 __all__ = [
     "MODEL_MODULES",
@@ -29,8 +39,11 @@ __all__ = [
     "EventSession",
     "EventStatus",
     "GateRuleRow",
+    "Invitation",
+    "MailStatus",
     "Membership",
     "Org",
+    "OutboxMessage",
     "PriceRule",
     "PriceRuleKind",
     "PriceZone",
@@ -38,6 +51,7 @@ __all__ = [
     "SeatingLayout",
     "Section",
     "Session",
+    "SignupRequest",
     "Ticket",
     "TicketKind",
     "TicketStatus",

@@ -1,4 +1,8 @@
-"""Sign-up, sign-in, sessions, organisations, members and API keys."""
+"""Sign-up, sign-in, sessions, organisations, members and API keys.
+
+Members join by invitation (hub.services.invitations): nothing here adds an account by its
+email, which would tell whoever asks whether the address has one.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,6 @@ from hub.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
     ApiKeyOut,
-    MemberIn,
     MemberOut,
     OrgOut,
     OrgUpdate,
@@ -201,19 +204,6 @@ async def members(principal: Principal) -> list[MemberOut]:
     rows = await scoped(Membership, principal).prefetch_related("user")
     out = [MemberOut(m.user.id, m.user.email, m.user.name, Role(m.role)) for m in rows]
     return sorted(out, key=lambda m: m.email)
-
-
-async def add_member(principal: Principal, change: MemberIn, now: dt.datetime) -> MemberOut:
-    require(principal, Action.MEMBERS_MANAGE)
-    user = await User.get_or_none(email=normalise_email(change.email))
-    if user is None:
-        raise NotFound(f"no account for {change.email}: ask them to sign up first, then add them")
-    try:
-        await Membership.create(org_id=principal.org_id, user=user, role=change.role)
-    except IntegrityError:
-        raise Conflict(f"{user.email} is already a member") from None
-    await audit.record(principal, "member.added", user.email, now, role=change.role.value)
-    return MemberOut(user.id, user.email, user.name, change.role)
 
 
 async def change_role(

@@ -20,7 +20,10 @@ from hub.tenancy import Principal, require, scoped
 ACTIONS = {
     "org.created": "an organisation was made",
     "org.updated": "its name, branding or settings changed",
-    "member.added": "a member was added",
+    "invitation.created": "someone was invited to join with a role",
+    "invitation.resent": "an invitation was emailed again with a new link",
+    "invitation.revoked": "an invitation was withdrawn",
+    "invitation.accepted": "an invitation was accepted: its invitee is a member",
     "member.role_changed": "a member's role changed",
     "member.removed": "a member was removed",
     "api_key.created": "an API key was made",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 
 from hub.errors import HubError, NotSignedIn
+from hub.mail.config import mailing_of
 from hub.schemas import OrgIn, SignInIn, SignUpIn
 from hub.services import accounts
 from hub.sessions import clear_session_cookie, session_token, set_session_cookie
+from hub.web import signup_pages
 from hub.web.forms import FormError, convert
 from hub.web.page_routing import PageRouter, Visit
 from hub.web.throttle import SignInThrottle, minutes
@@ -46,11 +48,14 @@ async def home(visit: Visit) -> Response:
 async def signup_page(visit: Visit) -> Response:
     if visit.user is not None and visit.failed is None:
         return visit.redirect("/orgs")
-    return visit.render("signup.html", title="Create your account")
+    by_email = mailing_of(visit.request).delivers
+    return visit.render("signup.html", title="Create your account", by_email=by_email)
 
 
 @router.public("POST", "/signup", page=signup_page, form="signup")
 async def signup(visit: Visit) -> Response:
+    if mailing_of(visit.request).delivers:  # the address is confirmed first: see signup_pages
+        return await signup_pages.by_email(visit)
     data = convert(visit.form, SignUpIn)
     user = await accounts.sign_up(data.email, data.name, data.password, data.timezone)
     token = await accounts.start_session(user, visit.now, visit.settings.session_days)

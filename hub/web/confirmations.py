@@ -22,7 +22,16 @@ from starlette.responses import Response
 
 from hub.errors import NotFound
 from hub.local_time import shown
-from hub.services import accounts, events, price_rules, ticket_types, tickets, venues
+from hub.roles import ROLE_LABELS
+from hub.services import (
+    accounts,
+    events,
+    invitations,
+    price_rules,
+    ticket_types,
+    tickets,
+    venues,
+)
 from hub.sessions import CSRF_FIELD
 from hub.web.page_routing import ORG_PREFIX, Handler, PageRoute, PageRouter, Visit
 
@@ -267,6 +276,18 @@ async def _revoke_api_key(visit: Visit) -> Question:
     )
 
 
+async def _revoke_invitation(visit: Visit) -> Question:
+    rows = await invitations.pending(visit.member, visit.now)
+    invitation = _find(rows, visit.param("invitation_id"), "invitation")
+    return Question(
+        "Withdraw this invitation?",
+        f"{invitation.email} ({ROLE_LABELS[invitation.role]})",
+        "Its link stops working at once; invite them again to send a new one.",
+        "Withdraw invitation",
+        visit.org_url("/team"),
+    )
+
+
 # Every irreversible page form: POST path -> its question.
 IRREVERSIBLE: dict[str, Asker] = {
     f"{ORG_PREFIX}/events/{{event_id}}/delete": _delete_event,
@@ -282,6 +303,7 @@ IRREVERSIBLE: dict[str, Asker] = {
     f"{ORG_PREFIX}/layouts/{{layout_id}}/delete": _delete_layout,
     f"{ORG_PREFIX}/team/{{user_id}}/remove": _remove_member,
     f"{ORG_PREFIX}/api-keys/{{key_id}}/revoke": _revoke_api_key,
+    f"{ORG_PREFIX}/invitations/{{invitation_id}}/revoke": _revoke_invitation,
 }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 import msgspec
 from starlette.datastructures import FormData
 
+from hub.local_time import zone
 from hub.schemas import is_timezone
 
 T = TypeVar("T")
@@ -59,6 +59,8 @@ HINTS = {
     "last_row": "use letters (Z) or numbers (30)",
     "logo_url": "use an https:// address",
     "code": "use 3 to 64 letters, digits, hyphens or underscores",
+    "name": "enter a name of at most 200 characters",
+    "password": "use at most 1024 characters",
     "seat_labels": "name seats by their labels (at most 32 characters each), like A1, A2",
 }
 _AT = re.compile(r"at `\$\.(\w+)")
@@ -196,14 +198,6 @@ def local_time(value: str, timezone: str, field: str = "starts_at") -> dt.dateti
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(timezone))
     return moment
-
-
-def zone(timezone: str) -> dt.tzinfo:
-    """The tz database zone `timezone`, or UTC for a name the hub does not know."""
-    try:
-        return zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
 
 
 def check_timezone(timezone: str) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from hub.mail.config import mailing_of
 from hub.roles import Action
-from hub.schemas import ApiKeyIn, MemberIn, OrgUpdate, RoleChange
-from hub.services import accounts, audit
+from hub.schemas import ApiKeyIn, InvitationCreated, OrgUpdate, RoleChange
+from hub.services import accounts, audit, invitations
 from hub.web.forms import convert
 from hub.web.page_routing import PageRouter, Visit
 from hub.web.paging import pages, requested
@@ -16,14 +17,28 @@ router = PageRouter()
 
 @router.org("GET", "/team", Action.MEMBERS_READ)
 async def team_page(visit: Visit) -> Response:
+    return await team(visit)
+
+
+async def team(
+    visit: Visit, handed: InvitationCreated | None = None, status: int = 200
+) -> Response:
+    """The team page: members, pending invitations (see hub.web.invite_pages) and, once,
+    the link of an invitation this hub could not email."""
     members = await accounts.members(visit.member)
-    return visit.render("team.html", title="Team", members=members)
-
-
-@router.org("POST", "/team", Action.MEMBERS_MANAGE, page=team_page, form="member")
-async def add_member(visit: Visit) -> Response:
-    await accounts.add_member(visit.member, convert(visit.form, MemberIn), visit.now)
-    return visit.redirect(visit.org_url("/team"), "added")
+    pending = await invitations.pending(visit.member, visit.now)
+    response = visit.render(
+        "team.html",
+        status=status,
+        title="Team",
+        members=members,
+        invitations=pending,
+        handed=handed,
+        delivers=mailing_of(visit.request).delivers,
+    )
+    if handed is not None:
+        response.headers["cache-control"] = "no-store"  # the link is shown this once
+    return response
 
 
 @router.org("POST", "/team/{user_id}/role", Action.MEMBERS_MANAGE, page=team_page, form="members")

@@ -7,7 +7,16 @@ from pathlib import Path
 from starlette.routing import BaseRoute
 
 from hub.settings import HubSettings
-from hub.web import auth_pages, event_pages, gate_pages, org_pages, ticket_pages, venue_pages
+from hub.web import (
+    auth_pages,
+    event_pages,
+    gate_pages,
+    invite_pages,
+    org_pages,
+    signup_pages,
+    ticket_pages,
+    venue_pages,
+)
 from hub.web.confirmations import with_confirmations
 from hub.web.templating import make_templates
 
@@ -19,6 +28,8 @@ ROUTERS = (
     ticket_pages.router,
     venue_pages.router,
     org_pages.router,
+    invite_pages.router,
+    signup_pages.router,
 )
 
 

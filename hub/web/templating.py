@@ -32,6 +32,10 @@ NOTICES = {
     "blocked": "Blocked: gates refuse the ticket once they load the next event package.",
     "restored": "The ticket is valid again.",
     "signed-out": "You are signed out.",
+    "invited": "Invitation made: the email is on its way (its delivery shows under Invitations).",
+    "resent": "Invitation emailed again, with a new link: the earlier link no longer works.",
+    "withdrawn": "Invitation withdrawn: its link no longer works.",
+    "joined": "Welcome: you are now a member of this organisation.",
 }
 
 

@@ -63,6 +63,24 @@ def test_demo_serves_three_gates_and_its_sample_codes_get_the_promised_answers(
             )
             assert signed_in.status_code == 200, signed_in.text
             assert "Opening Night" in browser.get(f"/o/{DEMO_SLUG}").text
+            # The demo sends no email: an invitation's link is shown to the admin, and works.
+            assert "invitation links show on the team page" in output
+            team = browser.get(f"/o/{DEMO_SLUG}/team").text
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', team)
+            assert csrf is not None
+            invited = browser.post(
+                f"/o/{DEMO_SLUG}/invitations",
+                data={"csrf": csrf.group(1), "email": "crew@demo.example", "role": "door_staff"},
+            )
+            link = re.search(r'id="invite-link">(http://[^<]+)</code>', invited.text)
+            assert link is not None, invited.text
+        with httpx.Client(follow_redirects=True) as invitee:
+            joined = invitee.post(
+                link.group(1) + "/signup", data={"name": "Crew", "password": "crew-pass-2026"}
+            )
+            assert joined.status_code == 200, joined.text
+            assert "Welcome: you are now a member of this organisation." in joined.text
+            assert list((tmp_path / "hub" / "outbox").glob("*.eml"))
     assert (tmp_path / PACKAGE_NAME).exists()
 
 

@@ -27,6 +27,7 @@ from hub.api_routing import PATH_PARAM, ApiRoute
 from hub.roles import Role
 from hub.services import accounts
 from tests.integration.hub.conftest import PASSWORD, Hub, Org
+from tests.integration.hub.invites import invite, join
 from tests.integration.hub.seated_event import build_seated_event, ok
 
 _counter = itertools.count(1)
@@ -162,9 +163,8 @@ def build_world(org: Org) -> World:
     )
     ok(org.api.post(f"{base}/tickets", json={"ticket_type_id": general["id"], "quantity": 2}), 201)
     member_email = sign_up(hub)
-    member = ok(
-        org.api.post("/api/v1/members", json={"email": member_email, "role": "door_staff"}), 201
-    )
+    member = join(hub, org.api, member_email, Role.DOOR_STAFF)
+    invitation = invite(org.api, unique_email(), Role.FINANCE)["invitation"]
     key = org.key(Role.READ_ONLY)
     ids = {
         "venue_id": ev.venue_id,
@@ -180,6 +180,7 @@ def build_world(org: Org) -> World:
         "gate_rule_id": gate_rule["id"],
         "ticket_id": seated[0]["id"],
         "user_id": member["user_id"],
+        "invitation_id": invitation["id"],
         "key_id": api_key_id(org, key),
     }
     return World(org, ids, ev.seat_ids, member_email, free_seats=ev.seat_ids[2:])
@@ -192,8 +193,9 @@ def build_world(org: Org) -> World:
 Body = Callable[[World], Any]
 
 
-def _new_member(w: World) -> dict[str, Any]:
-    return {"email": sign_up(w.org.hub), "role": "read_only"}
+def unique_email() -> str:
+    """An address no account or invitation of this run has."""
+    return f"invitee-{uuid.uuid4().hex[:12]}@example.org"
 
 
 def _seat_rows(w: World) -> dict[str, Any]:
@@ -211,9 +213,12 @@ BODIES: dict[tuple[str, str], Body] = {
     ("GET", "/org"): lambda w: None,
     ("PATCH", "/org"): lambda w: {"colour": "#123456"},
     ("GET", "/members"): lambda w: None,
-    ("POST", "/members"): _new_member,
     ("PUT", "/members/{user_id}/role"): lambda w: {"role": "door_staff"},
     ("DELETE", "/members/{user_id}"): lambda w: None,
+    ("GET", "/invitations"): lambda w: None,
+    ("POST", "/invitations"): lambda w: {"email": unique_email(), "role": "read_only"},
+    ("POST", "/invitations/{invitation_id}/resend"): lambda w: None,
+    ("POST", "/invitations/{invitation_id}/revoke"): lambda w: None,
     ("GET", "/api-keys"): lambda w: None,
     ("POST", "/api-keys"): lambda w: {"name": unique("Key"), "role": "read_only"},
     ("POST", "/api-keys/{key_id}/revoke"): lambda w: None,
@@ -298,8 +303,13 @@ BODIES: dict[tuple[str, str], Body] = {
 
 
 def _fresh_member(w: World) -> dict[str, str]:
-    made = ok(w.api.post("/api/v1/members", json=_new_member(w)), 201)
+    made = join(w.org.hub, w.api, sign_up(w.org.hub), Role.READ_ONLY)
     return {"user_id": made["user_id"]}
+
+
+def _fresh_invitation(w: World) -> dict[str, str]:
+    made = invite(w.api, unique_email(), Role.READ_ONLY)
+    return {"invitation_id": made["invitation"]["id"]}
 
 
 def _created(path: str, body: Body, param: str) -> Callable[[World], dict[str, str]]:
@@ -312,6 +322,8 @@ def _created(path: str, body: Body, param: str) -> Callable[[World], dict[str, s
 
 FRESH: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
     ("DELETE", "/members/{user_id}"): _fresh_member,
+    ("POST", "/invitations/{invitation_id}/resend"): _fresh_invitation,
+    ("POST", "/invitations/{invitation_id}/revoke"): _fresh_invitation,
     ("POST", "/api-keys/{key_id}/revoke"): lambda w: {
         "key_id": api_key_id(w.org, w.org.key(Role.READ_ONLY))
     },
@@ -354,8 +366,24 @@ FRESH: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
 # What an org owns, read straight from PostgreSQL: every row of every table with an org_id
 # column (so a table added later is covered), and the org's own row.
 
-# Written by reads themselves (touched once a minute by every call with the key).
-_VOLATILE = {("api_key", "last_used_at")}
+# Written by reads themselves (touched once a minute by every call with the key), and by
+# the hub's mail delivery loop in the background (an email queued by an earlier call is
+# delivered whenever it is delivered).
+_VOLATILE = {
+    ("api_key", "last_used_at"),
+    *(
+        ("mail_outbox", column)
+        for column in (
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "delivery_note",
+            "sent_by",
+            "sent_at",
+        )
+    ),
+}
 
 
 class OrgSnapshots:

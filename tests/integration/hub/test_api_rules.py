@@ -15,13 +15,14 @@ import pytest
 from contract.event_package import decode_package
 from hub import database
 from hub.errors import ValidationFailed
-from hub.models import AuditEntry, User
+from hub.models import AuditEntry, Membership, User
 from hub.models import Org as OrgRow
 from hub.roles import Role
-from hub.schemas import MemberIn, OrgUpdate
+from hub.schemas import OrgUpdate
 from hub.services import accounts
 from tests.integration.hub.api_world import sign_up
 from tests.integration.hub.conftest import Hub, Org, OrgFactory
+from tests.integration.hub.invites import join
 from tests.integration.hub.seated_event import SeatedEvent, build_seated_event, ok
 from tests.integration.hub.web_user import sign_in
 
@@ -404,31 +405,12 @@ def test_the_last_admin_cannot_be_demoted_or_removed(make_org: OrgFactory) -> No
         in _error(org.api.put(f"{url}/role", json={"role": "finance"}), 409)["message"]
     )
     assert "at least one admin" in _error(org.api.delete(url), 409)["message"]
-    second = ok(
-        org.api.post("/api/v1/members", json={"email": sign_up(org.hub), "role": "admin"}), 201
-    )
+    second = join(org.hub, org.api, sign_up(org.hub), Role.ADMIN)
     ok(org.api.put(f"{url}/role", json={"role": "finance"}))
     # Now the second admin is the last.
     _error(org.api.delete(f"/api/v1/members/{second['user_id']}"), 409)
     roles = {m["email"]: m["role"] for m in ok(org.api.get("/api/v1/members"))}
     assert roles == {org.admin_email: "finance", second["email"]: "admin"}
-
-
-def test_adding_a_member_needs_a_signed_up_user(org: Org) -> None:
-    missing = f"nobody-{uuid.uuid4().hex[:8]}@example.org"
-    error = _error(org.api.post("/api/v1/members", json={"email": missing, "role": "finance"}), 404)
-    assert error["message"] == f"no account for {missing}: ask them to sign up first, then add them"
-    email = sign_up(org.hub)
-    added = ok(
-        org.api.post("/api/v1/members", json={"email": email.upper(), "role": "finance"}), 201
-    )
-    assert (added["email"], added["role"]) == (email, "finance")
-    assert (
-        "already a member"
-        in _error(org.api.post("/api/v1/members", json={"email": email, "role": "admin"}), 409)[
-            "message"
-        ]
-    )
 
 
 def test_a_revoked_key_stops_working_at_once(org: Org) -> None:
@@ -447,7 +429,7 @@ def test_a_revoked_key_stops_working_at_once(org: Org) -> None:
 
 def test_role_changes_and_key_rotations_are_audited(org: Org, event: SeatedEvent) -> None:
     email = sign_up(org.hub)
-    member = ok(org.api.post("/api/v1/members", json={"email": email, "role": "door_staff"}), 201)
+    member = join(org.hub, org.api, email, Role.DOOR_STAFF)
     ok(org.api.put(f"/api/v1/members/{member['user_id']}/role", json={"role": "finance"}))
     ok(
         org.api.post(f"/api/v1/events/{event.event_id}/keys/rotate", json={"compromised": True}),
@@ -490,9 +472,7 @@ async def _audited_by_a_long_named_admin(url: str, slug: str, admin_email: str) 
             f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 57}.org", "N" * 200, "door-open-2026"
         )
         org = await OrgRow.get(slug=slug)
-        admin = await accounts.member_principal(await User.get(email=admin_email), slug)
-        now = dt.datetime.now(dt.UTC)
-        await accounts.add_member(admin, MemberIn(email=user.email, role=Role.ADMIN), now)
+        await Membership.create(org_id=org.id, user=user, role=Role.ADMIN)
         principal = await accounts.member_principal(user, slug)
         await accounts.update_org(principal, OrgUpdate(colour="#abcdef"), dt.datetime.now(dt.UTC))
         rows = await AuditEntry.filter(org_id=org.id, action="org.updated")

@@ -86,6 +86,7 @@ def test_every_declared_route_is_described() -> None:
             assert route_key(r) in FRESH, f"{_name(r)} needs a victim in FRESH"
         assert set(PATH_PARAM.findall(r.path)) <= {
             "user_id",
+            "invitation_id",
             "key_id",
             "venue_id",
             "layout_id",

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from hub.local_time import shown
 from hub.roles import Role
 from tests.integration.hub.conftest import PASSWORD, Hub, Org, OrgFactory
+from tests.integration.hub.invites import join
 from tests.integration.hub.seated_event import build_seated_event, ok
 from tests.integration.hub.web_user import sign_in, sign_up
 from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
@@ -288,7 +289,7 @@ def test_read_only_members_see_no_forms_and_are_refused(
     org = new_org(make_org)
     seated = build_seated_event(org.api, publish=False)
     reader = sign_up(hub, "Reader")
-    ok(org.api.post("/api/v1/members", json={"email": reader.email, "role": "read_only"}), 201)
+    join(hub, org.api, reader.email, Role.READ_ONLY)
     page.goto("/signin")
     submit(page, "main form", {"email": reader.email, "password": PASSWORD}, "Sign in")
     expect(page).to_have_url(re.compile(r"/orgs$"))
@@ -310,7 +311,7 @@ def test_read_only_members_see_no_forms_and_are_refused(
     expect(page.locator("#date-form")).to_have_count(0)
     expect(page.locator("form[action$='/signout']")).to_have_count(1)
     page.goto(f"/o/{org.slug}/team")
-    expect(page.locator("#add-member")).to_have_count(0)
+    expect(page.locator("#invite")).to_have_count(0)
 
     # The server refuses what the page hides, with the session's own valid token.
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
@@ -341,12 +342,13 @@ def test_admin_manages_team_api_keys_and_settings(
     submit(page, "main form", {"email": org.admin_email, "password": PASSWORD}, "Sign in")
     page.goto(f"/o/{org.slug}/team")
 
-    # Someone who has not signed up yet cannot be added; what was typed stays.
-    submit(page, "#add-member", {"email": "nobody@example.org"}, "Add member")
-    expect(page.locator("#add-member .form-error")).to_contain_text("ask them to sign up first")
-    expect(page.locator('#add-member input[name="email"]')).to_have_value("nobody@example.org")
+    # A bad address is explained and what was typed stays.
+    submit(page, "#invite", {"email": "nobody@example"}, "Send invitation")
+    expect(page.locator("#invite .form-error")).to_contain_text("Email: enter an email address")
+    expect(page.locator('#invite input[name="email"]')).to_have_value("nobody@example")
     colleague = sign_up(hub, "Colleague")
-    submit(page, "#add-member", {"email": colleague.email, "role": "Event manager"}, "Add member")
+    join(hub, org.api, colleague.email, Role.EVENT_MANAGER)
+    page.reload()
     row = page.locator(f'#members tr[data-email="{colleague.email}"]')
     expect(row.locator("select")).to_have_value("event_manager")
     row.locator("select").select_option(label="Finance")
@@ -381,7 +383,13 @@ def test_admin_manages_team_api_keys_and_settings(
     assert (org_now["name"], org_now["branding"]["colour"]) == ("Karoo Festival", "#aa3300")
 
     page.locator("nav.org-nav").get_by_role("link", name="Audit log").click()
-    for action in ("member.added", "member.role_changed", "api_key.revoked", "org.updated"):
+    for action in (
+        "invitation.created",
+        "invitation.accepted",
+        "member.role_changed",
+        "api_key.revoked",
+        "org.updated",
+    ):
         expect(page.locator("#audit")).to_contain_text(action)
 
 

@@ -31,6 +31,7 @@ from hub.web.page_routing import PageRoute
 from hub.web.routes import ROUTERS
 from tests.integration.hub.api_world import World, build_world
 from tests.integration.hub.conftest import Hub, OrgFactory
+from tests.integration.hub.invites import invite, link_path
 from tests.integration.hub.web_user import WebUser, sign_in
 
 OUTPUT = Path("test-output/fuzz")
@@ -121,6 +122,10 @@ class Walk:
 @pytest.fixture(scope="module")
 def walk(hub: Hub, make_org: OrgFactory) -> Iterator[Walk]:
     world = build_world(make_org("Page fuzz org"))
+    # An invitation, and the token of its link (this hub sends no email: it answers the link).
+    invited = invite(world.api, f"fuzz-{uuid.uuid4().hex[:8]}@example.org", "read_only")
+    world.ids["invitation_id"] = invited["invitation"]["id"]
+    world.ids["token"] = link_path(invited["link"]).rsplit("/", 1)[1]
     walk = Walk(hub, world, sign_in(hub, world.org.admin_email))
     for route in ROUTES:
         if route.method == "GET":

@@ -21,6 +21,7 @@ from hub.roles import Action, Role, allowed
 from hub.settings import HubSettings
 from hub.web import web_routes
 from tests.integration.hub.conftest import Hub, Org, OrgFactory
+from tests.integration.hub.invites import invite, join
 from tests.integration.hub.seated_event import SeatedEvent, build_seated_event, ok
 from tests.integration.hub.web_user import WebUser, sign_in, sign_up
 
@@ -35,6 +36,11 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/signout"): "user",
     ("GET", "/orgs"): "user",
     ("POST", "/orgs"): "user",
+    ("GET", "/invite/{token}"): "public",
+    ("POST", "/invite/{token}"): "user",
+    ("POST", "/invite/{token}/signup"): "public",
+    ("GET", "/signup/confirm/{token}"): "public",
+    ("POST", "/signup/confirm/{token}"): "public",
     ("GET", "/o/{slug}"): A.EVENTS_READ,
     ("POST", "/o/{slug}/events"): A.EVENTS_WRITE,
     ("GET", "/o/{slug}/events/{event_id}"): A.EVENTS_READ,
@@ -69,7 +75,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/o/{slug}/layouts/{layout_id}/seats"): A.VENUES_WRITE,
     ("POST", "/o/{slug}/layouts/{layout_id}/delete"): A.VENUES_WRITE,
     ("GET", "/o/{slug}/team"): A.MEMBERS_READ,
-    ("POST", "/o/{slug}/team"): A.MEMBERS_MANAGE,
+    ("POST", "/o/{slug}/invitations"): A.MEMBERS_MANAGE,
+    ("POST", "/o/{slug}/invitations/{invitation_id}/resend"): A.MEMBERS_MANAGE,
+    ("POST", "/o/{slug}/invitations/{invitation_id}/revoke"): A.MEMBERS_MANAGE,
     ("POST", "/o/{slug}/team/{user_id}/role"): A.MEMBERS_MANAGE,
     ("POST", "/o/{slug}/team/{user_id}/remove"): A.MEMBERS_MANAGE,
     ("GET", "/o/{slug}/api-keys"): A.API_KEYS_MANAGE,
@@ -151,6 +159,9 @@ class Tenant:
         state: dict[str, Any] = {path: ok(api.get(path)) for path in reads}
         keys = ok(api.get("/api/v1/api-keys"))
         state["api-keys"] = [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys]
+        # An invitation's email is delivered in the background, whenever it is.
+        pending = ok(api.get("/api/v1/invitations"))
+        state["invitations"] = [{k: v for k, v in i.items() if k != "delivery"} for i in pending]
         return state
 
 
@@ -189,6 +200,7 @@ def make_tenant(hub: Hub, make_org: OrgFactory) -> Tenant:
         201,
     )[0]
     key = ok(api.get("/api/v1/api-keys"))[0]
+    invitation = invite(api, f"invitee-{uuid.uuid4().hex[:10]}@example.org", Role.FINANCE)
     admin = sign_in(hub, org.admin_email)
     ids = {
         "event_id": e,
@@ -202,6 +214,7 @@ def make_tenant(hub: Hub, make_org: OrgFactory) -> Tenant:
         "ticket_id": ticket["id"],
         "key_id": key["id"],
         "user_id": admin.user_id(api),
+        "invitation_id": invitation["invitation"]["id"],
     }
     return Tenant(org, admin, seated, ids)
 
@@ -294,12 +307,7 @@ def role_users(hub: Hub, tenant_a: Tenant) -> dict[Role, WebUser]:
         if role is Role.ADMIN:
             continue
         user = sign_up(hub, f"{role.value} member")
-        ok(
-            tenant_a.org.api.post(
-                "/api/v1/members", json={"email": user.email, "role": role.value}
-            ),
-            201,
-        )
+        join(hub, tenant_a.org.api, user.email, role)
         users[role] = user
     return users
 
