@@ -11,7 +11,16 @@ from hub import schemas as s
 from hub.api_routing import ApiRouter, Call
 from hub.http import json_response
 from hub.roles import Action
-from hub.services import accounts, audit, events, keys, packages, tickets, venues
+from hub.services import (
+    accounts,
+    audit,
+    events,
+    keys,
+    packages,
+    seat_changes,
+    tickets,
+    venues,
+)
 
 api = ApiRouter()
 route = api.route
@@ -322,8 +331,24 @@ async def add_seat_batch(call: Call) -> Any:
     response=s.LayoutDetail,
 )
 async def update_seats(call: Call) -> Any:
-    await venues.update_seats(call.principal, call.params["layout_id"], call.body)
+    await venues.update_seats(call.principal, call.params["layout_id"], call.body, call.now)
     return await venues.layout_detail(call.principal, call.params["layout_id"])
+
+
+@route(
+    "POST",
+    "/layouts/{layout_id}/seats/change",
+    summary="Remove, zone or move the seats of a selection (the whole layout, sections, rows,"
+    " areas of the plan)",
+    tag="seating",
+    action=Action.VENUES_WRITE,
+    body=s.SeatChange,
+    response=s.SeatChangeOut,
+)
+async def change_seats(call: Call) -> Any:
+    return await seat_changes.change_seats(
+        call.principal, call.params["layout_id"], call.body, call.now
+    )
 
 
 # Events

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, NotFound, ValidationFailed
@@ -26,6 +29,7 @@ from hub.schemas import (
     ZoneOut,
 )
 from hub.seating import generate_seats
+from hub.services import audit
 from hub.tenancy import Principal, get_owned, require, scoped
 
 
@@ -70,7 +74,8 @@ async def delete_venue(principal: Principal, venue_id: object) -> None:
     await venue.delete()
 
 
-async def _layout_out(layout: SeatingLayout) -> LayoutOut:
+async def layout_out(layout: SeatingLayout) -> LayoutOut:
+    """A layout with its seat count."""
     seats = await Seat.filter(section__layout_id=layout.id).count()
     return LayoutOut(layout.id, layout.venue_id, layout.name, seats)
 
@@ -79,14 +84,14 @@ async def list_layouts(principal: Principal, venue_id: object) -> list[LayoutOut
     require(principal, Action.VENUES_READ)
     venue = await get_owned(Venue, principal, venue_id)
     rows = await scoped(SeatingLayout, principal, venue_id=venue.id).order_by("name")
-    return [await _layout_out(r) for r in rows]
+    return [await layout_out(r) for r in rows]
 
 
 async def create_layout(principal: Principal, venue_id: object, data: LayoutIn) -> LayoutOut:
     require(principal, Action.VENUES_WRITE)
     venue = await get_owned(Venue, principal, venue_id)
     layout = await SeatingLayout.create(org_id=principal.org_id, venue=venue, name=data.name)
-    return await _layout_out(layout)
+    return await layout_out(layout)
 
 
 async def layout_detail(principal: Principal, layout_id: object) -> LayoutDetail:
@@ -94,14 +99,18 @@ async def layout_detail(principal: Principal, layout_id: object) -> LayoutDetail
     layout = await get_owned(SeatingLayout, principal, layout_id)
     zones = await scoped(PriceZone, principal, layout_id=layout.id).order_by("name")
     sections = await scoped(Section, principal, layout_id=layout.id).order_by("position", "name")
-    seats = await scoped(Seat, principal, section__layout_id=layout.id).order_by(
-        "grid_row", "grid_column"
+    # Plain rows, not model objects: a stadium has 50,000 seats, and building an object
+    # of each took most of the time.
+    seats = (
+        await scoped(Seat, principal, section__layout_id=layout.id)
+        .order_by("grid_row", "grid_column")
+        .values_list(*SeatOut.__struct_fields__)
     )
     return LayoutDetail(
-        await _layout_out(layout),
+        await layout_out(layout),
         [ZoneOut(z.id, z.name, z.colour) for z in zones],
         [SectionOut(s.id, s.name, s.position) for s in sections],
-        [_seat_out(s) for s in seats],
+        [SeatOut(*row) for row in seats],
     )
 
 
@@ -204,7 +213,9 @@ async def add_seat_batch(
     return [_seat_out(s) for s in seats]
 
 
-async def update_seats(principal: Principal, layout_id: object, data: SeatUpdate) -> int:
+async def update_seats(
+    principal: Principal, layout_id: object, data: SeatUpdate, now: dt.datetime
+) -> int:
     """Apply the builder's change to the selected seats; returns how many changed."""
     require(principal, Action.VENUES_WRITE)
     layout = await get_owned(SeatingLayout, principal, layout_id)
@@ -224,15 +235,31 @@ async def update_seats(principal: Principal, layout_id: object, data: SeatUpdate
         await _labels_stay_unique(principal, seats, data.labels)
     async with in_transaction():
         if data.remove:
-            if await Ticket.filter(seat_id__in=list(wanted)).exists():
-                raise Conflict("tickets were issued for some of these seats: keep them")
+            await refuse_ticketed(principal, Seat.filter(id__in=list(wanted)), "removed")
             await Seat.filter(id__in=list(wanted)).delete()
+            await audit.record(
+                principal, "seats.removed", f"layout {layout.name}", now, seats=len(wanted)
+            )
             return len(wanted)
         if data.set_zone:
             await Seat.filter(id__in=list(wanted)).update(zone_id=data.zone_id)
         for key, label in data.labels.items():
             await Seat.filter(id=uuid.UUID(key)).update(label=label)
     return len(wanted)
+
+
+async def refuse_ticketed(principal: Principal, selected: QuerySet[Seat], done: str) -> None:
+    """Conflict if tickets name any of the selected seats: a ticket keeps its seat, so
+    its seat can be neither removed nor moved (`done` says which, in the message)."""
+    ticketed = scoped(Ticket, principal, seat_id__in=Subquery(selected.values("id")))
+    count = await ticketed.count()
+    if count:
+        first = ticketed.order_by("seat__grid_row", "seat__grid_column").limit(5)
+        labels = await first.values_list("seat__label", flat=True)
+        examples = ", ".join(str(label) for label in labels) + (", ..." if count > 5 else "")
+        raise Conflict(
+            f"tickets were issued for {count} of these seats ({examples}): they cannot be {done}"
+        )
 
 
 async def _labels_stay_unique(
