@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from hub.errors import InvalidRule
 from hub.roles import Role
+from hub.rule_text import check_rule
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 ShortName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
@@ -435,10 +437,20 @@ class CheckInListOut(msgspec.Struct):
 
 
 class GateRuleIn(Input):
+    """An entry rule: `rule` is JSON logic over the variables gates know (see
+    `contract.gate_rules`), checked here, so the API and the gates page refuse alike."""
+
     description: Name
     rule: dict[str, Any]
     ticket_type_id: uuid.UUID | None = None
     gate: GateName | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        try:
+            check_rule(self.rule)
+        except InvalidRule as exc:
+            raise ValueError(f"{exc} - at `$.rule`") from None
 
 
 class GateRuleOut(msgspec.Struct):
