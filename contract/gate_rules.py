@@ -6,9 +6,9 @@ function, so a rule means the same thing everywhere. Evaluation is total: a comp
 values that do not compare (a number with null, say) is false rather than an error, so a
 rule can never crash a scan.
 
-A rule is a literal or ``{"op": [args...]}`` with op one of ``and or ! == != < <= > >= in
-var``; ``<`` and ``<=`` also take three arguments (between). Variables (``{"var": name}``)
-are those of `VARIABLES`.
+A rule is a literal or ``{"op": [args...]}`` with op one of `OPERATORS` (``and or ! == !=
+< <= > >= in var``); ``<`` and ``<=`` also take three arguments (between). Variables
+(``{"var": name}``) are those of `VARIABLES`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,22 @@ VARIABLES: Final = {
     "weekday": "day of the week in the event's timezone, 1 = Monday",
 }
 
+# Every operator, with how many arguments it takes (None: any number, at least one) and
+# what it means: the one table that validation, the hub's help text and its plain-language
+# descriptions read.
+OPERATORS: Final[dict[str, tuple[int, int | None, str]]] = {
+    "and": (1, None, "all of its arguments are true"),
+    "or": (1, None, "at least one of its arguments is true"),
+    "!": (1, 1, "its argument is not true"),
+    "==": (2, 2, "two values are equal"),
+    "!=": (2, 2, "two values differ"),
+    "<": (2, 3, "less than (with three arguments: strictly between)"),
+    "<=": (2, 3, "at most (with three arguments: between, ends included)"),
+    ">": (2, 2, "greater than"),
+    ">=": (2, 2, "at least"),
+    "in": (2, 2, "a value is in a list, or a text contains another"),
+    "var": (1, 1, "the value of a variable"),
+}
 _MAX_DEPTH = 32
 _COMPARE: Final[dict[str, Callable[[Any, Any], bool]]] = {
     "<": operator.lt,
@@ -39,7 +55,6 @@ _COMPARE: Final[dict[str, Callable[[Any, Any], bool]]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-_OPERATORS = {"and", "or", "!", "==", "!=", "in", "var", *_COMPARE}
 
 
 def _args(node: Mapping[str, object]) -> tuple[str, list[object]]:
@@ -47,37 +62,54 @@ def _args(node: Mapping[str, object]) -> tuple[str, list[object]]:
     return op, list(raw) if isinstance(raw, list) else [raw]
 
 
-def validate_rule(rule: object, depth: int = 0) -> None:
-    """Raise GateRuleError unless `rule` is a rule this version evaluates."""
+def _ordinal(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
+def _arity(low: int, high: int | None) -> str:
+    if high is None:
+        return f"at least {low} argument{'' if low == 1 else 's'}"
+    if low == high:
+        return f"exactly {low} argument{'' if low == 1 else 's'}"
+    return f"{low} or {high} arguments" if high == low + 1 else f"{low} to {high} arguments"
+
+
+def validate_rule(rule: object, depth: int = 0, where: str = "") -> None:
+    """Raise GateRuleError unless `rule` is a rule this version evaluates.
+
+    The message says what is wrong and, below the top of the rule, where: "unknown
+    variable 'age' (in the 1st argument of '<')".
+    """
+
+    def refuse(problem: str) -> GateRuleError:
+        return GateRuleError(f"{problem} ({where})" if where else problem)
+
     if depth > _MAX_DEPTH:
-        raise GateRuleError("rule is nested too deeply")
+        raise refuse("rule is nested too deeply")
     if isinstance(rule, list):
-        for item in rule:
-            validate_rule(item, depth + 1)
+        for index, item in enumerate(rule, 1):
+            validate_rule(item, depth + 1, f"in the {_ordinal(index)} item of a list")
         return
     if rule is None or isinstance(rule, str | int | float | bool):
         return
     if not isinstance(rule, Mapping) or len(rule) != 1:
-        raise GateRuleError("a rule node must be an object with exactly one operator")
+        raise refuse("a rule node must be an object with exactly one operator")
     op, args = _args(rule)
-    if op not in _OPERATORS:
-        raise GateRuleError(f"unknown operator {op!r}")
+    if op not in OPERATORS:
+        raise refuse(f"unknown operator {op!r}")
     if op == "var":
         # A list or object as the name is unhashable: it must be refused, not crash `in`.
         if len(args) != 1:
-            raise GateRuleError("operator 'var' takes exactly one variable name")
+            raise refuse("operator 'var' takes exactly one variable name")
         if not isinstance(args[0], str) or args[0] not in VARIABLES:
-            raise GateRuleError(f"unknown variable {args[0]!r}")
+            raise refuse(f"unknown variable {args[0]!r}")
         return
-    arity = {"!": (1, 1), "==": (2, 2), "!=": (2, 2), "in": (2, 2)}.get(op)
-    if op in _COMPARE:
-        arity = (2, 3) if op in ("<", "<=") else (2, 2)
-    if arity and not arity[0] <= len(args) <= arity[1]:
-        raise GateRuleError(f"operator {op!r} takes {arity[0]} to {arity[1]} arguments")
-    if op in ("and", "or") and not args:
-        raise GateRuleError(f"operator {op!r} needs at least one argument")
-    for arg in args:
-        validate_rule(arg, depth + 1)
+    low, high, _ = OPERATORS[op]
+    if len(args) < low or (high is not None and len(args) > high):
+        given = f"{len(args)} given"
+        raise refuse(f"operator {op!r} takes {_arity(low, high)}, {given}")
+    for index, arg in enumerate(args, 1):
+        validate_rule(arg, depth + 1, f"in the {_ordinal(index)} argument of {op!r}")
 
 
 def _compare(fn: Callable[[Any, Any], bool], a: object, b: object) -> bool:

@@ -20,6 +20,7 @@ from hub.services import (
     keys,
     packages,
     price_rules,
+    seat_changes,
     ticket_types,
     tickets,
     venues,
@@ -380,6 +381,22 @@ async def add_seat_batch(call: Call) -> Any:
 async def update_seats(call: Call) -> Any:
     await venues.update_seats(call.principal, call.params["layout_id"], call.body, call.now)
     return await venues.layout_detail(call.principal, call.params["layout_id"])
+
+
+@route(
+    "POST",
+    "/layouts/{layout_id}/seats/change",
+    summary="Remove, zone or move the seats of a selection (the whole layout, sections, rows,"
+    " areas of the plan)",
+    tag="seating",
+    action=Action.VENUES_WRITE,
+    body=s.SeatChange,
+    response=s.SeatChangeOut,
+)
+async def change_seats(call: Call) -> Any:
+    return await seat_changes.change_seats(
+        call.principal, call.params["layout_id"], call.body, call.now
+    )
 
 
 # Events

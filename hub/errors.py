@@ -82,6 +82,13 @@ class DateInPast(HubError):
     http_status = 422
 
 
+class InvalidRule(ValidationFailed):
+    """An entry rule that gates cannot evaluate, or JSON that is not one (the message says
+    where and what a rule may contain)."""
+
+    code = "invalid_rule"
+
+
 class PublishBlocked(HubError):
     """The event cannot be published yet; `problems` lists every reason."""
 

@@ -15,7 +15,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from hub.errors import InvalidRule
 from hub.roles import Role
+from hub.rule_text import check_rule
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 ShortName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
@@ -318,6 +320,64 @@ class SeatUpdate(Input):
     remove: bool = False
 
 
+GridIndex = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+
+
+class GridArea(Input):
+    """The seats drawn in grid rows `first_row`..`last_row` and grid columns
+    `first_column`..`last_column` of the plan (inclusive, counted from 0 like a seat's
+    `grid_row` and `grid_column`): what a drag across the builder's plan selects."""
+
+    first_row: GridIndex
+    last_row: GridIndex
+    first_column: GridIndex
+    last_column: GridIndex
+
+
+class RowRange(Input):
+    """Rows `first_row`..`last_row` (letters or numbers, as seat batches name them; one row
+    when `last_row` is left out, every row when both are) of one section (of every section
+    when `section_id` is left out), optionally only the seats numbered
+    `first_seat`..`last_seat`."""
+
+    section_id: uuid.UUID | None = None
+    first_row: RowLabel | None = None
+    last_row: RowLabel | None = None
+    first_seat: SeatNumber | None = None
+    last_seat: SeatNumber | None = None
+
+
+class SeatSelection(Input):
+    """Which seats of a layout a change applies to: every seat that any part names.
+
+    `all` is the whole layout; `sections`, `rows` and `areas` name seats by where they
+    are, so any selection drawn in the builder stays a small body. `seat_ids` lists seats
+    one by one, for the few that no range describes.
+    """
+
+    all: bool = False
+    sections: Annotated[list[uuid.UUID], msgspec.Meta(max_length=100)] = []
+    rows: Annotated[list[RowRange], msgspec.Meta(max_length=500)] = []
+    areas: Annotated[list[GridArea], msgspec.Meta(max_length=1000)] = []
+    seat_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=1000)] = []
+
+
+class SeatChange(Input):
+    """One change to every seat of `select`, in one transaction.
+
+    `remove` deletes them (refused while tickets name any of them); `set_zone` gives them
+    `zone_id` (null: no zone); `set_section` moves them to `section_id`. With
+    `expected_seats`, the change is refused (409) unless the selection matches exactly that
+    many seats: a builder that drew an older plan then changes nothing it did not show.
+    """
+
+    select: SeatSelection
+    action: Literal["remove", "set_zone", "set_section"]
+    zone_id: uuid.UUID | None = None
+    section_id: uuid.UUID | None = None
+    expected_seats: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | None = None
+
+
 class SeatOut(msgspec.Struct):
     id: uuid.UUID
     section_id: uuid.UUID
@@ -327,6 +387,14 @@ class SeatOut(msgspec.Struct):
     zone_id: uuid.UUID | None
     grid_row: int
     grid_column: int
+
+
+class SeatChangeOut(msgspec.Struct):
+    """What a seat change did: `seats` is how many seats it changed (or removed)."""
+
+    action: str
+    seats: int
+    layout: LayoutOut
 
 
 class LayoutDetail(msgspec.Struct):
@@ -476,10 +544,20 @@ class CheckInListOut(msgspec.Struct):
 
 
 class GateRuleIn(Input):
+    """An entry rule: `rule` is JSON logic over the variables gates know (see
+    `contract.gate_rules`), checked here, so the API and the gates page refuse alike."""
+
     description: Name
     rule: dict[str, Any]
     ticket_type_id: uuid.UUID | None = None
     gate: GateName | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        try:
+            check_rule(self.rule)
+        except InvalidRule as exc:
+            raise ValueError(f"{exc} - at `$.rule`") from None
 
 
 class GateRuleOut(msgspec.Struct):

@@ -228,8 +228,10 @@ class Ticket(Model):
         "hub.TicketType", related_name="tickets", on_delete=fields.RESTRICT
     )
     ticket_type_id: uuid.UUID
+    # Indexed by itself: removing seats makes PostgreSQL look up each seat's tickets, and
+    # the (event, seat) index cannot serve that lookup.
     seat: fields.ForeignKeyNullableRelation[Seat] = fields.ForeignKeyField(
-        "hub.Seat", related_name="tickets", null=True, on_delete=fields.RESTRICT
+        "hub.Seat", related_name="tickets", null=True, on_delete=fields.RESTRICT, db_index=True
     )
     seat_id: uuid.UUID | None
     holder = fields.CharField(max_length=200, default="")

@@ -38,6 +38,7 @@ ACTIONS = {
     "seats.created": "rows of seats were generated",
     "seats.updated": "seats were given another zone or label",
     "seats.deleted": "seats were removed",
+    "seats.moved": "seats were moved to another section",
     "event.created": "an event was made",
     "event.updated": "an event's details or layout changed",
     "event.deleted": "a draft or cancelled event without tickets was deleted",

@@ -13,8 +13,6 @@ import msgspec
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from contract.errors import GateRuleError
-from contract.gate_rules import validate_rule
 from hub.errors import Conflict, DateInPast, InvalidTransition, PublishBlocked, ValidationFailed
 from hub.local_time import shown
 from hub.models import (
@@ -335,11 +333,7 @@ async def list_gate_rules(principal: Principal, event_id: object) -> list[GateRu
 async def add_gate_rule(
     principal: Principal, event_id: object, data: GateRuleIn, now: dt.datetime
 ) -> GateRuleOut:
-    event = await editable_event(principal, event_id)
-    try:
-        validate_rule(data.rule)
-    except GateRuleError as exc:
-        raise ValidationFailed(f"the rule is not one gates can evaluate: {exc}") from None
+    event = await editable_event(principal, event_id)  # GateRuleIn has checked the rule
     if data.ticket_type_id is not None:
         await get_owned(TicketType, principal, data.ticket_type_id, event_id=event.id)
     async with in_transaction():

@@ -9,6 +9,8 @@ import datetime as dt
 import uuid
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, NotFound, ValidationFailed
@@ -93,7 +95,8 @@ async def delete_venue(principal: Principal, venue_id: object, now: dt.datetime)
         await audit.record(principal, "venue.deleted", f"venue {venue.name}", now)
 
 
-async def _layout_out(layout: SeatingLayout) -> LayoutOut:
+async def layout_out(layout: SeatingLayout) -> LayoutOut:
+    """A layout with its seat count."""
     seats = await Seat.filter(section__layout_id=layout.id).count()
     return LayoutOut(layout.id, layout.venue_id, layout.name, seats)
 
@@ -102,7 +105,7 @@ async def list_layouts(principal: Principal, venue_id: object) -> list[LayoutOut
     require(principal, Action.VENUES_READ)
     venue = await get_owned(Venue, principal, venue_id)
     rows = await scoped(SeatingLayout, principal, venue_id=venue.id).order_by("name")
-    return [await _layout_out(r) for r in rows]
+    return [await layout_out(r) for r in rows]
 
 
 async def create_layout(
@@ -113,14 +116,14 @@ async def create_layout(
     async with in_transaction():
         layout = await SeatingLayout.create(org_id=principal.org_id, venue=venue, name=data.name)
         await audit.record(principal, "layout.created", _layout_target(layout, venue.name), now)
-    return await _layout_out(layout)
+    return await layout_out(layout)
 
 
 def _layout_target(layout: SeatingLayout, venue_name: str) -> str:
     return f"layout {layout.name} ({venue_name})"
 
 
-async def _layout_of(principal: Principal, layout_id: object) -> tuple[SeatingLayout, str]:
+async def layout_of(principal: Principal, layout_id: object) -> tuple[SeatingLayout, str]:
     """A layout of the principal's org and how the audit log names it."""
     layout = await get_owned(SeatingLayout, principal, layout_id)
     venue = await Venue.get(id=layout.venue_id)
@@ -132,14 +135,18 @@ async def layout_detail(principal: Principal, layout_id: object) -> LayoutDetail
     layout = await get_owned(SeatingLayout, principal, layout_id)
     zones = await scoped(PriceZone, principal, layout_id=layout.id).order_by("name")
     sections = await scoped(Section, principal, layout_id=layout.id).order_by("position", "name")
-    seats = await scoped(Seat, principal, section__layout_id=layout.id).order_by(
-        "grid_row", "grid_column"
+    # Plain rows, not model objects: a stadium has 50,000 seats, and building an object
+    # of each took most of the time.
+    seats = (
+        await scoped(Seat, principal, section__layout_id=layout.id)
+        .order_by("grid_row", "grid_column")
+        .values_list(*SeatOut.__struct_fields__)
     )
     return LayoutDetail(
-        await _layout_out(layout),
+        await layout_out(layout),
         [ZoneOut(z.id, z.name, z.colour) for z in zones],
         [SectionOut(s.id, s.name, s.position) for s in sections],
-        [_seat_out(s) for s in seats],
+        [SeatOut(*row) for row in seats],
     )
 
 
@@ -158,7 +165,7 @@ def _seat_out(s: Seat) -> SeatOut:
 
 async def delete_layout(principal: Principal, layout_id: object, now: dt.datetime) -> None:
     require(principal, Action.VENUES_WRITE)
-    layout, target = await _layout_of(principal, layout_id)
+    layout, target = await layout_of(principal, layout_id)
     if await scoped(Event, principal, layout_id=layout.id).exists():
         raise Conflict("events use this layout: it cannot be deleted")
     seats = await Seat.filter(section__layout_id=layout.id).count()
@@ -171,7 +178,7 @@ async def create_zone(
     principal: Principal, layout_id: object, data: ZoneIn, now: dt.datetime
 ) -> ZoneOut:
     require(principal, Action.VENUES_WRITE)
-    layout, target = await _layout_of(principal, layout_id)
+    layout, target = await layout_of(principal, layout_id)
     try:
         async with in_transaction():
             zone = await PriceZone.create(
@@ -187,7 +194,7 @@ async def create_section(
     principal: Principal, layout_id: object, data: SectionIn, now: dt.datetime
 ) -> SectionOut:
     require(principal, Action.VENUES_WRITE)
-    layout, target = await _layout_of(principal, layout_id)
+    layout, target = await layout_of(principal, layout_id)
     position = await scoped(Section, principal, layout_id=layout.id).count()
     try:
         async with in_transaction():
@@ -210,7 +217,7 @@ async def add_seat_batch(
 ) -> list[SeatOut]:
     """Generate a block of seats in one section, below the layout's existing rows."""
     require(principal, Action.VENUES_WRITE)
-    layout, target = await _layout_of(principal, layout_id)
+    layout, target = await layout_of(principal, layout_id)
     section = await scoped(Section, principal, id=data.section_id, layout_id=layout.id).first()
     if section is None:
         raise ValidationFailed("the section belongs to another layout (or does not exist)")
@@ -267,7 +274,7 @@ async def update_seats(
 ) -> int:
     """Apply the builder's change to the selected seats; returns how many changed."""
     require(principal, Action.VENUES_WRITE)
-    layout, target = await _layout_of(principal, layout_id)
+    layout, target = await layout_of(principal, layout_id)
     wanted = set(data.seat_ids)
     seats = await scoped(Seat, principal, id__in=list(wanted), section__layout_id=layout.id)
     if len(seats) != len(wanted):
@@ -284,8 +291,7 @@ async def update_seats(
         await _labels_stay_unique(principal, seats, data.labels)
     async with in_transaction():
         if data.remove:
-            if await Ticket.filter(seat_id__in=list(wanted)).exists():
-                raise Conflict("tickets were issued for some of these seats: keep them")
+            await refuse_ticketed(principal, Seat.filter(id__in=list(wanted)), "removed")
             await Seat.filter(id__in=list(wanted)).delete()
             await audit.record(principal, "seats.deleted", target, now, seats=len(wanted))
             return len(wanted)
@@ -307,6 +313,20 @@ async def update_seats(
                 **({"relabelled": len(data.labels)} if data.labels else {}),
             )
     return len(wanted)
+
+
+async def refuse_ticketed(principal: Principal, selected: QuerySet[Seat], done: str) -> None:
+    """Conflict if tickets name any of the selected seats: a ticket keeps its seat, so
+    its seat can be neither removed nor moved (`done` says which, in the message)."""
+    ticketed = scoped(Ticket, principal, seat_id__in=Subquery(selected.values("id")))
+    count = await ticketed.count()
+    if count:
+        first = ticketed.order_by("seat__grid_row", "seat__grid_column").limit(5)
+        labels = await first.values_list("seat__label", flat=True)
+        examples = ", ".join(str(label) for label in labels) + (", ..." if count > 5 else "")
+        raise Conflict(
+            f"tickets were issued for {count} of these seats ({examples}): they cannot be {done}"
+        )
 
 
 async def _labels_stay_unique(

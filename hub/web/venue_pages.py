@@ -1,21 +1,38 @@
 """Venues, their seating layouts and the layout builder's server-rendered half.
 
-The builder page lists the layout's seats and carries forms for zones, sections and seat
-batches, so it works without JavaScript; builder.js adds the visual grid on top, which
-saves through the JSON API with the session's CSRF token.
+The builder page lists the layout's seats and carries forms for zones, sections, seat
+batches and changes to rows of seats, so it works without JavaScript; builder.js adds the
+visual grid on top, which saves through the JSON API with the session's CSRF token.
 """
 
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
+from typing import Annotated
 
+import msgspec
 from starlette.responses import Response
 
 from hub.roles import Action
-from hub.schemas import LayoutIn, SeatBatchIn, SeatOut, SectionIn, VenueIn, VenueUpdate, ZoneIn
-from hub.services import venues
-from hub.web.forms import convert
+from hub.schemas import (
+    Input,
+    LayoutIn,
+    RowLabel,
+    RowRange,
+    SeatBatchIn,
+    SeatChange,
+    SeatNumber,
+    SeatOut,
+    SeatSelection,
+    SectionIn,
+    VenueIn,
+    VenueUpdate,
+    ZoneIn,
+)
+from hub.services import seat_changes, venues
+from hub.web.forms import FormError, convert
 from hub.web.page_routing import PageRouter, Visit
 
 router = PageRouter()
@@ -143,3 +160,54 @@ async def delete_layout(visit: Visit) -> Response:
     detail = await venues.layout_detail(visit.member, visit.param("layout_id"))
     await venues.delete_layout(visit.member, detail.layout.id, visit.now)
     return visit.redirect(visit.org_url(f"/venues/{detail.layout.venue_id}"), "deleted")
+
+
+class SeatRowsChangeIn(Input):
+    """The page's form for changing rows of seats: blank fields mean every section, row or
+    seat. `change` is "remove", "zone:<id>" (an empty id clears the zone) or
+    "section:<id>"."""
+
+    change: Annotated[str, msgspec.Meta(max_length=100)]
+    section_id: uuid.UUID | None = None
+    first_row: RowLabel | None = None
+    last_row: RowLabel | None = None
+    first_seat: SeatNumber | None = None
+    last_seat: SeatNumber | None = None
+
+    def seat_change(self) -> SeatChange:
+        """The API's change for this form."""
+        parts = (self.section_id, self.first_row, self.last_row, self.first_seat, self.last_seat)
+        if all(p is None for p in parts):
+            select = SeatSelection(all=True)
+        else:
+            rows = RowRange(self.section_id, *parts[1:])
+            select = SeatSelection(rows=[rows])
+        action, _, target = self.change.partition(":")
+        try:
+            chosen = uuid.UUID(target) if target else None
+        except ValueError:
+            chosen = None
+            action = "unknown"
+        if action not in ("remove", "zone", "section") or (action == "section" and not chosen):
+            raise FormError("Change: choose what to do with the seats", "change")
+        if action == "remove":
+            return SeatChange(select, "remove")
+        if action == "zone":
+            return SeatChange(select, "set_zone", zone_id=chosen)
+        return SeatChange(select, "set_section", section_id=chosen)
+
+
+@router.org(
+    "POST",
+    "/layouts/{layout_id}/seats/change",
+    Action.VENUES_WRITE,
+    page=layout_page,
+    form="change",
+)
+async def change_seats(visit: Visit) -> Response:
+    layout_id = visit.param("layout_id")
+    form = convert(visit.form, SeatRowsChangeIn)
+    change = form.seat_change()
+    await seat_changes.change_seats(visit.member, layout_id, change, visit.now)
+    notice = "removed" if change.action == "remove" else "saved"
+    return visit.redirect(visit.org_url(f"/layouts/{layout_id}"), notice)

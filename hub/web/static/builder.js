@@ -3,9 +3,14 @@
 // (the session cookie, the org in X-Org and the session's CSRF token in X-CSRF-Token).
 //
 // Changes stay pending until "Save changes": people select, try a zone, undo by choosing
-// another, and only the end result is sent. Each kind of change is one PATCH (one per
-// zone, one for labels, one for removals); what saved is cleared from the pending changes,
-// so after an error the rest is still there to retry.
+// another, and only the end result is sent. Seats are sent as a selection, not as a list
+// of ids: the whole layout, or areas of the plan's grid (a dragged rectangle, a row, the
+// runs of a ctrl-clicked pick), each with how many seats the builder saw there, so the hub
+// refuses a change to a plan that has changed meanwhile. Removing the 7,020 seats of an
+// arena is one small request. Each kind of change is one request (one per zone, one per
+// section, one for labels, one for removals; a selection of more than 1,000 areas is split);
+// what saved is cleared from the pending changes, so after an error the rest is still
+// there to retry.
 "use strict";
 
 (() => {
@@ -24,7 +29,9 @@
 
   let detail = null; // the layout as the hub last said it is
   let seatsById = new Map();
-  const pending = { zone: new Map(), label: new Map(), remove: new Set() };
+  let gridRows = new Map(); // grid row -> its seats, left to right
+  const pending = { zone: new Map(), section: new Map(), label: new Map(), remove: new Set() };
+  const MAX_AREAS = 1000; // what one request may name (the hub's limit)
   const selected = new Set();
   let anchor = null;
 
@@ -35,6 +42,7 @@
   }
 
   async function api(method, path, body) {
+    // Every call names this layout: `path` is below /api/v1/layouts/{id}.
     const headers = { "X-Org": org, Accept: "application/json" };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -60,14 +68,28 @@
   function labelOf(seat) {
     return pending.label.get(seat.id) ?? seat.label;
   }
+  function sectionOf(seat) {
+    return pending.section.get(seat.id) ?? seat.section_id;
+  }
   function pendingCount() {
-    const ids = new Set([...pending.zone.keys(), ...pending.label.keys(), ...pending.remove]);
+    const ids = new Set([
+      ...pending.zone.keys(),
+      ...pending.section.keys(),
+      ...pending.label.keys(),
+      ...pending.remove,
+    ]);
     return ids.size;
   }
 
   function adopt(data) {
     detail = data;
     seatsById = new Map(data.seats.map((s) => [s.id, s]));
+    gridRows = new Map();
+    for (const seat of data.seats) {
+      if (!gridRows.has(seat.grid_row)) gridRows.set(seat.grid_row, []);
+      gridRows.get(seat.grid_row).push(seat);
+    }
+    for (const seats of gridRows.values()) seats.sort((a, b) => a.grid_column - b.grid_column);
     for (const id of [...selected]) if (!seatsById.has(id)) selected.delete(id);
     const seatCount = $("seat-count");
     if (seatCount) seatCount.textContent = String(data.seats.length);
@@ -75,17 +97,15 @@
 
   function draw() {
     const zones = new Map(detail.zones.map((z) => [z.id, z]));
+    const sections = new Map(detail.sections.map((s) => [s.id, s.name]));
     plan.replaceChildren();
-    const rows = new Map();
-    for (const seat of detail.seats) {
-      if (!rows.has(seat.grid_row)) rows.set(seat.grid_row, seat.row_label);
-    }
-    for (const [gridRow, rowLabel] of rows) {
+    for (const [gridRow, seats] of gridRows) {
+      const rowLabel = seats[0].row_label;
       const button = document.createElement("button");
       button.type = "button";
       button.className = "row-label";
       button.textContent = rowLabel;
-      button.title = `Select row ${rowLabel}`;
+      button.title = `Select row ${rowLabel} of ${sections.get(seats[0].section_id) ?? "?"}`;
       button.dataset.gridRow = String(gridRow);
       button.style.gridRow = String(gridRow + 1);
       button.style.gridColumn = "1";
@@ -108,10 +128,13 @@
         button.dataset.zone = "";
       }
       if (selected.has(seat.id)) button.classList.add("selected");
-      if (pending.zone.has(seat.id) || pending.label.has(seat.id)) button.classList.add("changed");
+      if (pending.zone.has(seat.id) || pending.label.has(seat.id) || pending.section.has(seat.id)) {
+        button.classList.add("changed");
+      }
       if (pending.remove.has(seat.id)) button.classList.add("removed");
       button.textContent = labelOf(seat);
-      button.title = `${labelOf(seat)} · ${zone ? zone.name : "no zone"}`;
+      button.dataset.section = sections.get(sectionOf(seat)) ?? "";
+      button.title = `${button.dataset.section} ${labelOf(seat)} · ${zone ? zone.name : "no zone"}`;
       button.setAttribute("aria-pressed", selected.has(seat.id) ? "true" : "false");
       plan.append(button);
     }
@@ -157,6 +180,20 @@
       }),
     );
     if (chosen && detail.zones.some((z) => z.id === chosen)) choice.value = chosen;
+    const sectionChoice = $("section-choice");
+    const chosenSection = sectionChoice.value;
+    sectionChoice.replaceChildren(
+      ...detail.sections.map((s) => {
+        const option = document.createElement("option");
+        option.value = s.id;
+        option.textContent = s.name;
+        return option;
+      }),
+    );
+    if (chosenSection && detail.sections.some((s) => s.id === chosenSection)) {
+      sectionChoice.value = chosenSection;
+    }
+    $("move-section").disabled = n === 0 || detail.sections.length < 2;
     $("assign-zone").disabled = n === 0 || detail.zones.length === 0;
     $("clear-zone").disabled = n === 0;
     $("relabel").disabled = n !== 1;
@@ -268,61 +305,160 @@
     draw();
   }
 
+  function setSection(sectionId) {
+    for (const id of selected) {
+      if (pending.remove.has(id)) continue;
+      if (seatsById.get(id).section_id === sectionId) pending.section.delete(id);
+      else pending.section.set(id, sectionId);
+    }
+    setState("editing", "Unsaved: press Save changes to keep them.");
+    draw();
+  }
+
+  // The seats `ids` as selections the hub takes: the whole layout if that is what they
+  // are, else areas of the grid. Each grid row's runs of chosen seats (no unchosen seat
+  // between them) are areas; a run with the same columns in the next row with seats
+  // extends the area down. Each selection carries its seats (to clear what saved) and
+  // how many there are (the hub checks that count against the plan it has).
+  function selections(ids) {
+    if (ids.size === detail.seats.length && detail.seats.every((s) => ids.has(s.id))) {
+      return [{ select: { all: true }, ids: [...ids] }];
+    }
+    const areas = [];
+    let open = new Map();
+    for (const [gridRow, seats] of gridRows) {
+      const next = new Map();
+      let run = null;
+      const close = () => {
+        if (!run) return;
+        const key = `${run.first}:${run.last}`;
+        let area = open.get(key);
+        if (area) {
+          area.last_row = gridRow;
+        } else {
+          area = { first_row: gridRow, last_row: gridRow, first_column: run.first, last_column: run.last, ids: [] };
+          areas.push(area);
+        }
+        area.ids.push(...run.ids);
+        next.set(key, area);
+        run = null;
+      };
+      for (const seat of seats) {
+        if (!ids.has(seat.id)) {
+          close();
+        } else if (run) {
+          run.last = seat.grid_column;
+          run.ids.push(seat.id);
+        } else {
+          run = { first: seat.grid_column, last: seat.grid_column, ids: [seat.id] };
+        }
+      }
+      close();
+      open = next;
+    }
+    const out = [];
+    for (let i = 0; i < areas.length; i += MAX_AREAS) {
+      const part = areas.slice(i, i + MAX_AREAS);
+      out.push({
+        select: {
+          areas: part.map(({ ids: _, ...area }) => area),
+        },
+        ids: part.flatMap((area) => area.ids),
+      });
+    }
+    return out;
+  }
+
+  // One request per selection of `ids` for one change.
+  function changeSteps(ids, change, done) {
+    return selections(new Set(ids)).map((selection) => ({
+      method: "POST",
+      path: "/seats/change",
+      body: { select: selection.select, expected_seats: selection.ids.length, ...change },
+      seats: selection.ids.length,
+      done: () => done(selection.ids),
+    }));
+  }
+
+  function groupBy(changes) {
+    const groups = new Map();
+    for (const [id, value] of changes) {
+      if (pending.remove.has(id)) continue;
+      if (!groups.has(value)) groups.set(value, []);
+      groups.get(value).push(id);
+    }
+    return groups;
+  }
+
   async function save() {
     setState("saving", "Saving…");
     const steps = [];
-    const byZone = new Map();
-    for (const [id, zone] of pending.zone) {
-      if (pending.remove.has(id)) continue;
-      if (!byZone.has(zone)) byZone.set(zone, []);
-      byZone.get(zone).push(id);
+    for (const [zone, ids] of groupBy(pending.zone)) {
+      steps.push(
+        ...changeSteps(ids, { action: "set_zone", zone_id: zone }, (done) =>
+          done.forEach((id) => pending.zone.delete(id)),
+        ),
+      );
     }
-    for (const [zone, ids] of byZone) {
-      steps.push({
-        body: { seat_ids: ids, set_zone: true, zone_id: zone },
-        done: () => ids.forEach((id) => pending.zone.delete(id)),
-      });
+    for (const [section, ids] of groupBy(pending.section)) {
+      steps.push(
+        ...changeSteps(ids, { action: "set_section", section_id: section }, (done) =>
+          done.forEach((id) => pending.section.delete(id)),
+        ),
+      );
     }
     const labelled = [...pending.label.keys()].filter((id) => !pending.remove.has(id));
     if (labelled.length) {
+      // Labels differ seat by seat: they go by id (one seat at a time in the builder).
       const labels = Object.fromEntries(labelled.map((id) => [id, pending.label.get(id)]));
       steps.push({
+        method: "PATCH",
+        path: "/seats",
         body: { seat_ids: labelled, labels },
+        seats: labelled.length,
         done: () => labelled.forEach((id) => pending.label.delete(id)),
       });
     }
     if (pending.remove.size) {
-      const ids = [...pending.remove];
-      steps.push({
-        body: { seat_ids: ids, remove: true },
-        done: () => {
-          ids.forEach((id) => {
+      steps.push(
+        ...changeSteps([...pending.remove], { action: "remove" }, (done) =>
+          done.forEach((id) => {
             pending.remove.delete(id);
             pending.zone.delete(id);
+            pending.section.delete(id);
             pending.label.delete(id);
-          });
-        },
-      });
+          }),
+        ),
+      );
     }
     let changed = 0;
+    let failure = null;
     try {
       for (const step of steps) {
-        adopt(await api("PATCH", "/seats", step.body));
+        await api(step.method, step.path, step.body);
         step.done();
-        changed += step.body.seat_ids.length;
+        changed += step.seats;
       }
     } catch (error) {
-      setState("error", `Not saved: ${error.message}`, "error");
-      draw();
-      return;
+      failure = error;
     }
-    setState("saved", `Saved: ${changed} seat change${changed === 1 ? "" : "s"}.`, "ok");
+    try {
+      adopt(await api("GET", ""));
+    } catch (error) {
+      failure = failure ?? error;
+    }
+    if (failure) {
+      setState("error", `Not saved: ${failure.message}`, "error");
+    } else {
+      setState("saved", `Saved: ${changed} seat change${changed === 1 ? "" : "s"}.`, "ok");
+    }
     draw();
   }
 
   if (canEdit) {
     $("assign-zone").addEventListener("click", () => setZone($("zone-choice").value));
     $("clear-zone").addEventListener("click", () => setZone(null));
+    $("move-section").addEventListener("click", () => setSection($("section-choice").value));
     $("relabel").addEventListener("click", () => {
       const text = $("seat-label").value.trim();
       if (selected.size !== 1) return setState("editing", "Select exactly one seat to relabel.", "error");

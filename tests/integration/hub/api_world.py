@@ -240,6 +240,11 @@ BODIES: dict[tuple[str, str], Body] = {
         "set_zone": True,
         "zone_id": w.ids["zone_id"],
     },
+    ("POST", "/layouts/{layout_id}/seats/change"): lambda w: {
+        "select": {"seat_ids": [w.seat_ids[-1]]},
+        "action": "set_zone",
+        "zone_id": w.ids["zone_id"],
+    },
     ("GET", "/events"): lambda w: None,
     ("POST", "/events"): lambda w: {"name": unique("Event"), "venue_id": w.ids["venue_id"]},
     ("GET", "/events/{event_id}"): lambda w: None,

@@ -385,11 +385,28 @@ def test_a_gate_rule_gates_cannot_evaluate_is_refused_with_the_reason(
     for rule, reason in [
         ({"bogus": [1, 2]}, "unknown operator 'bogus'"),
         ({"var": "shoe_size"}, "unknown variable 'shoe_size'"),
-        ({"<": [1]}, "operator '<' takes 2 to 3 arguments"),
+        ({"<": [1]}, "operator '<' takes 2 or 3 arguments, 1 given"),
         ({"and": [], "or": []}, "a rule node must be an object with exactly one operator"),
+        (
+            {"and": [True, {"<": [{"var": "age"}, 18]}]},
+            "unknown variable 'age' (in the 1st argument of '<')",
+        ),
     ]:
         error = _error(org.api.post(base, json={"description": "Bad", "rule": rule}), 422)
-        assert error["message"] == f"the rule is not one gates can evaluate: {reason}"
+        assert error["code"] == "invalid_body"
+        assert error["message"].startswith(f"the rule is not one gates can evaluate: {reason}. ")
+        # What a rule may contain, and where the problem is in the body.
+        assert "Operators: and, or, !, ==" in error["message"]
+        assert error["message"].endswith("weekday. - at `$.rule`")
+    for rule, reason in [
+        ({"==": [{"var": "gate"}, "a\u0000"]}, "it contains a NUL character"),
+        (
+            {"<": [{"var": "entries"}, 10**20]},
+            "the number 100000000000000000000 is too large (at most 9007199254740991)",
+        ),
+    ]:
+        error = _error(org.api.post(base, json={"description": "Bad", "rule": rule}), 422)
+        assert error["message"] == f"the rule cannot be stored: {reason} - at `$.rule`"
     assert ok(org.api.get(base)) == before
 
 

@@ -408,7 +408,8 @@ def test_refused_forms_explain_and_keep_what_was_typed(hub: Hub, make_org: OrgFa
     event = f"/o/{org.slug}/events/{seated.event_id}"
     bad_rule = admin.post(f"{event}/gate-rules", {"description": "Evenings", "rule": '{"<": [1, 2'})
     assert bad_rule.status_code == 422
-    assert "Rule: this is not valid JSON" in bad_rule.text
+    assert "Rule (JSON): the JSON is not valid: line 1, character 12" in bad_rule.text
+    assert "the rule ends too early" in bad_rule.text
     assert "{&#34;&lt;&#34;: [1, 2</textarea>" in bad_rule.text  # kept, and escaped
     listed = admin.post(
         f"{event}/check-in-lists",

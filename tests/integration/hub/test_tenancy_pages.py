@@ -73,6 +73,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/o/{slug}/layouts/{layout_id}/zones"): A.VENUES_WRITE,
     ("POST", "/o/{slug}/layouts/{layout_id}/sections"): A.VENUES_WRITE,
     ("POST", "/o/{slug}/layouts/{layout_id}/seats"): A.VENUES_WRITE,
+    ("POST", "/o/{slug}/layouts/{layout_id}/seats/change"): A.VENUES_WRITE,
     ("POST", "/o/{slug}/layouts/{layout_id}/delete"): A.VENUES_WRITE,
     ("GET", "/o/{slug}/team"): A.MEMBERS_READ,
     ("POST", "/o/{slug}/invitations"): A.MEMBERS_MANAGE,

@@ -76,17 +76,17 @@ def test_every_documented_variable_is_accepted(name: str) -> None:
         ({"var": 3}, "unknown variable"),
         ({"var": None}, "unknown variable"),
         ({"var": ["gate", "default"]}, "exactly one variable name"),
-        ({"!": [1, 2]}, "'!' takes 1 to 1"),
-        ({"!": []}, "'!' takes 1 to 1"),
-        ({"==": [1]}, "'==' takes 2 to 2"),
-        ({"!=": [1, 2, 3]}, "'!=' takes 2 to 2"),
-        ({"in": "vip"}, "'in' takes 2 to 2"),
-        ({">": [1, 2, 3]}, "'>' takes 2 to 2"),
-        ({">=": [1, 2, 3]}, "'>=' takes 2 to 2"),
-        ({"<": [1]}, "'<' takes 2 to 3"),
-        ({"<=": [1, 2, 3, 4]}, "'<=' takes 2 to 3"),
-        ({"and": []}, "'and' needs at least one argument"),
-        ({"or": []}, "'or' needs at least one argument"),
+        ({"!": [1, 2]}, "'!' takes exactly 1 argument, 2 given"),
+        ({"!": []}, "'!' takes exactly 1 argument, 0 given"),
+        ({"==": [1]}, "'==' takes exactly 2 arguments, 1 given"),
+        ({"!=": [1, 2, 3]}, "'!=' takes exactly 2 arguments"),
+        ({"in": "vip"}, "'in' takes exactly 2 arguments"),
+        ({">": [1, 2, 3]}, "'>' takes exactly 2 arguments"),
+        ({">=": [1, 2, 3]}, "'>=' takes exactly 2 arguments"),
+        ({"<": [1]}, "'<' takes 2 or 3 arguments, 1 given"),
+        ({"<=": [1, 2, 3, 4]}, "'<=' takes 2 or 3 arguments, 4 given"),
+        ({"and": []}, "'and' takes at least 1 argument, 0 given"),
+        ({"or": []}, "'or' takes at least 1 argument, 0 given"),
         ({}, "exactly one operator"),
         ({"and": [True], "or": [False]}, "exactly one operator"),
         (b"bytes", "exactly one operator"),
@@ -99,6 +99,27 @@ def test_every_documented_variable_is_accepted(name: str) -> None:
 def test_unevaluable_rules_are_refused(rule: object, problem: str) -> None:
     with pytest.raises(GateRuleError, match=problem.replace("+", r"\+")):
         validate_rule(rule)
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"var": "age"}, "unknown variable 'age'"),
+        ({"<": [{"var": "age"}, 3]}, "unknown variable 'age' (in the 1st argument of '<')"),
+        (
+            {"and": [True, {"in": [{"var": "gate"}, ["north", {"max": [1]}]]}]},
+            "unknown operator 'max' (in the 2nd item of a list)",
+        ),
+        (
+            {"or": [True, False, {"!": []}]},
+            "operator '!' takes exactly 1 argument, 0 given (in the 3rd",
+        ),
+    ],
+)
+def test_refusals_say_where_in_the_rule(rule: object, message: str) -> None:
+    with pytest.raises(GateRuleError) as refused:
+        validate_rule(rule)
+    assert str(refused.value).startswith(message)
 
 
 def test_deeply_nested_lists_are_refused() -> None:
