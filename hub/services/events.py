@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import get_args
 
 import msgspec
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from contract.errors import GateRuleError
+from contract.event_package import DEFAULT_DOOR_POLICY, DoorPolicy
 from contract.gate_rules import validate_rule
 from hub import pricing
 from hub.errors import Conflict, InvalidTransition, PublishBlocked, ValidationFailed
@@ -62,7 +64,14 @@ def event_out(e: Event) -> EventOut:
         e.timezone,
         e.currency,
         e.published_at,
+        e.door_opens_minutes,
+        door_policy(e.door_policy),
     )
+
+
+def door_policy(stored: str) -> DoorPolicy:
+    """The event's door policy as the contract names it (the column holds only those)."""
+    return next((p for p in get_args(DoorPolicy) if p == stored), DEFAULT_DOOR_POLICY)
 
 
 async def list_events(principal: Principal) -> list[EventOut]:
@@ -89,6 +98,8 @@ async def create_event(principal: Principal, data: EventIn, now: dt.datetime) ->
             description=data.description,
             timezone=data.timezone,
             currency=data.currency,
+            door_opens_minutes=data.door_opens_minutes,
+            door_policy=data.door_policy,
         )
         await keys.create_first_key(principal, event, now)
     return event_out(event)
@@ -102,6 +113,9 @@ async def _editable(principal: Principal, event_id: object) -> Event:
     return event
 
 
+_EVENT_FIELDS = ("name", "description", "timezone", "currency", "door_opens_minutes", "door_policy")
+
+
 async def update_event(principal: Principal, event_id: object, data: EventUpdate) -> EventOut:
     event = await _editable(principal, event_id)
     if data.layout_id is not msgspec.UNSET and data.layout_id != event.layout_id:
@@ -113,7 +127,14 @@ async def update_event(principal: Principal, event_id: object, data: EventUpdate
         if await scoped(TicketType, principal, event_id=event.id, kind=TicketKind.SEATED).exists():
             raise Conflict("seated ticket types use the current layout: delete them first")
         event.layout_id = data.layout_id
-    for field in ("name", "description", "timezone", "currency"):
+    for field in (
+        "name",
+        "description",
+        "timezone",
+        "currency",
+        "door_opens_minutes",
+        "door_policy",
+    ):
         value = getattr(data, field)
         if value is not None:
             setattr(event, field, value)

@@ -48,6 +48,8 @@ LABELS = {
     "starts_at": "Starts",
     "ends_at": "Ends",
     "seat_ids": "Seats",
+    "door_opens_minutes": "Doors open",
+    "door_policy": "Outside the door window",
 }
 HINTS = {
     "slug": "use 2 to 64 lower-case letters, digits and hyphens, starting with a letter or digit",
@@ -58,6 +60,8 @@ HINTS = {
     "last_row": "use letters (Z) or numbers (30)",
     "logo_url": "use an https:// address",
     "code": "use 3 to 64 letters, digits, hyphens or underscores",
+    "door_opens_minutes": "use a whole number of minutes from 0 to 10080 (a week)",
+    "door_policy": "choose warn, reject or off",
 }
 _AT = re.compile(r"at `\$\.(\w+)")
 _MISSING = re.compile(r"missing required field `(\w+)`")
