@@ -23,18 +23,34 @@ FORMAT: Final = "voelgoed.event-package"
 VERSION: Final = 1
 MAX_PACKAGE_BYTES: Final = 512 * 1024 * 1024
 
+# What a gate does with a ticket outside the event's door window: admit it with a warning,
+# reject it (invalid_time), or not check the event's dates at all.
+DoorPolicy = Literal["warn", "reject", "off"]
+DEFAULT_DOOR_POLICY: Final[DoorPolicy] = "warn"
+DEFAULT_DOOR_OPENS_MINUTES: Final = 120
+MAX_DOOR_OPENS_MINUTES: Final = 7 * 24 * 60
+
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Timestamp = Annotated[str, msgspec.Meta(max_length=40)]
 
 
 class EventInfo(msgspec.Struct, forbid_unknown_fields=True):
+    """The event. `starts_at` is when its first date starts and `ends_at` when its last
+    ends; gates admit from `door_opens_minutes` before `starts_at` until `ends_at` (the door
+    window), and `door_policy` says what they do outside it. A ticket's own validity window
+    (in its token or its ticket type) replaces the door window's bounds for that ticket."""
+
     id: uuid.UUID
     name: Name
     venue: Name = ""
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
     timezone: Annotated[str, msgspec.Meta(max_length=64)] = "UTC"
+    door_opens_minutes: Annotated[int, msgspec.Meta(ge=0, le=MAX_DOOR_OPENS_MINUTES)] = (
+        DEFAULT_DOOR_OPENS_MINUTES
+    )
+    door_policy: DoorPolicy = DEFAULT_DOOR_POLICY
 
 
 class PublicKey(msgspec.Struct, forbid_unknown_fields=True):

@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS event (
     venue TEXT NOT NULL DEFAULT '',
     starts_at TEXT,
     ends_at TEXT,
-    timezone TEXT NOT NULL DEFAULT 'UTC'
+    timezone TEXT NOT NULL DEFAULT 'UTC',
+    door_opens_minutes INTEGER NOT NULL DEFAULT 120,  -- the door window: see event_package
+    door_policy TEXT NOT NULL DEFAULT 'warn'          -- warn, reject or off
 );
 CREATE TABLE IF NOT EXISTS event_keys (
     key_id INTEGER PRIMARY KEY NOT NULL,
@@ -119,6 +121,12 @@ CREATE TABLE IF NOT EXISTS replica_settings (
     value TEXT
 );
 """
+# Columns added to a table after replicas with it existed: `CREATE TABLE IF NOT EXISTS` leaves
+# an existing table as it is, so opening a replica adds whichever of these it lacks.
+ADDED_COLUMNS: Final = (
+    ("event", "door_opens_minutes", "INTEGER NOT NULL DEFAULT 120"),
+    ("event", "door_policy", "TEXT NOT NULL DEFAULT 'warn'"),
+)
 # scans has no secondary index on purpose: every index is one more page written and fsynced
 # per scan. Scan ids are time-ordered (UUIDv7 layout), so each scan appends to the last page
 # of the one b-tree; gates keep the per-ticket history and nonces in memory instead.

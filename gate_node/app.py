@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import gc
 import logging
+import zoneinfo
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -26,11 +27,13 @@ from gate_node.dashboard_route import dashboard_route
 from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
 from gate_node.discovery import Advert, Discovery
+from gate_node.door_time import zone_labels
 from gate_node.errors import GateError
 from gate_node.hlc import MAX_SKEW_MS, clock_suspect
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
 from gate_node.live import LiveFeed
 from gate_node.scanning import ScanService, utc_now
+from gate_node.search_route import search_routes
 from gate_node.settings import GateSettings
 from gate_node.staff_routes import staff_routes
 from gate_node.timestamps import format_time
@@ -49,10 +52,28 @@ class ScanRequest(msgspec.Struct, forbid_unknown_fields=True):
     device: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
+class DoorView(msgspec.Struct):
+    """The event's door window as this gate applies it (see contract.event_package)."""
+
+    opens_at: str
+    closes_at: str | None
+    policy: str
+
+
+class ClockView(msgspec.Struct):
+    """How door pages write times: the event's zone, and its labels by UTC offset in
+    minutes, as gate_node.door_time writes them."""
+
+    zone: str
+    labels: dict[str, str]
+
+
 class StatusAnswer(msgspec.Struct):
     gate: str
     schema_version: int
     event: replica.EventSummary | None
+    door: DoorView | None
+    clock: ClockView
     inside: int
     scans: replica.ScanTotals
     double_admissions: int
@@ -186,11 +207,23 @@ def create_app(settings: GateSettings) -> Starlette:
 
     async def status(request: Request) -> Response:
         peers = peer_views()
+        event = service.event
+        now = service.clock()
+        tz = zoneinfo.ZoneInfo("UTC") if event is None else event.timezone
+        door = None if event is None else event.door
         return json_response(
             StatusAnswer(
                 gate=settings.gate_name,
                 schema_version=SCHEMA_VERSION,
                 event=replica.event_summary(conn),
+                door=None
+                if door is None
+                else DoorView(
+                    format_time(door.opens),
+                    None if door.closes is None else format_time(door.closes),
+                    door.policy,
+                ),
+                clock=ClockView(str(tz.key), zone_labels(tz, now)),
                 inside=replica.inside_count(conn),
                 scans=replica.scan_totals(conn),
                 double_admissions=len(service.double_admissions()),
@@ -259,6 +292,7 @@ def create_app(settings: GateSettings) -> Starlette:
             Route("/api/v1/events", events, methods=["GET"]),
             Route("/api/v1/alerts", alerts, methods=["GET"]),
             *staff_routes(service, access, settings.max_body_bytes),
+            *search_routes(service, access, settings.data_dir, settings.max_body_bytes),
             *(peering.routes() if peering is not None else []),
             dashboard_route(settings, peer_links=peer_links),
             decode_route(access.scanner),

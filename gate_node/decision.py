@@ -17,8 +17,10 @@ from typing import Literal, get_args
 
 import nacl.signing
 
+from contract.event_package import DoorPolicy
 from contract.gate_rules import rule_allows
 from contract.ticket_token import TicketClaims, TokenProblem, parse_token, verify_token
+from gate_node.door_time import door_time
 
 Reason = Literal[
     "invalid",
@@ -34,6 +36,9 @@ Reason = Literal[
 REASONS: tuple[Reason, ...] = get_args(Reason)
 Direction = Literal["in", "out"]
 Status = Literal["ok", "rejected"]
+DOOR_POLICIES: tuple[DoorPolicy, ...] = get_args(DoorPolicy)
+# An admission staff should look at twice; UIs switch on the code, as on reasons.
+Warning = Literal["outside_door_window"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,30 @@ class GateRule:
 
 
 @dataclass(frozen=True, slots=True)
+class DoorWindow:
+    """When the event's doors are open: from `opens` (a set time before its first date
+    starts) until `closes` (its last date ends; None: no end), and what happens to a ticket
+    outside it: "reject" (invalid_time) or "warn" (admitted, with a warning)."""
+
+    opens: dt.datetime
+    closes: dt.datetime | None
+    policy: Literal["warn", "reject"]
+
+
+def door_window(
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    opens_minutes: int,
+    policy: DoorPolicy,
+) -> DoorWindow | None:
+    """The door window of an event with these dates, or None when the gate checks none
+    (policy "off", or an event without dates)."""
+    if policy == "off" or starts_at is None:
+        return None
+    return DoorWindow(starts_at - dt.timedelta(minutes=opens_minutes), ends_at, policy)
+
+
+@dataclass(frozen=True, slots=True)
 class EventContext:
     """What a gate holds in memory about its event: everything but per-ticket state."""
 
@@ -70,6 +99,7 @@ class EventContext:
     keys: Mapping[int, nacl.signing.VerifyKey]
     ticket_types: Mapping[uuid.UUID, TicketTypeRules]
     rules: tuple[GateRule, ...] = ()
+    door: DoorWindow | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +134,7 @@ class Decision:
     reason: Reason | None
     message: str
     first_admitted: Passage | None = None
+    warning: Warning | None = None
 
 
 def _reject(reason: Reason, message: str, first: Passage | None = None) -> Decision:
@@ -129,13 +160,6 @@ def _local(moment: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     return moment.astimezone(tz)
 
 
-def _when(moment: dt.datetime, tz: zoneinfo.ZoneInfo, now: dt.datetime) -> str:
-    local = _local(moment, tz)
-    if local.date() == _local(now, tz).date():
-        return local.strftime("%H:%M:%S")
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
 def _window(
     claims: TicketClaims, ticket_type: TicketTypeRules
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -143,6 +167,24 @@ def _window(
     starts = [t for t in (claims.valid_from, ticket_type.valid_from) if t is not None]
     ends = [t for t in (claims.valid_until, ticket_type.valid_until) if t is not None]
     return (max(starts) if starts else None, min(ends) if ends else None)
+
+
+def _outside_door(
+    door: DoorWindow,
+    own: tuple[dt.datetime | None, dt.datetime | None],
+    tz: zoneinfo.ZoneInfo,
+    now: dt.datetime,
+) -> str | None:
+    """Why `now` is outside the door window, or None. A bound of the ticket's own window
+    (its token's or its type's) replaces the door's: the organiser set it for that ticket,
+    e.g. early entry for VIPs."""
+    if own[0] is None and now < door.opens:
+        if _local(door.opens, tz).date() == _local(now, tz).date():
+            return f"Too early: doors open {door_time(door.opens, tz, now)}."
+        return f"Ticket for another date: doors open {door_time(door.opens, tz, now)}."
+    if own[1] is None and door.closes is not None and now > door.closes:
+        return f"The event is over: it ended {door_time(door.closes, tz, now)}."
+    return None
 
 
 def _rule_facts(
@@ -166,6 +208,17 @@ def _rule_facts(
         "local_date": today.isoformat(),
         "weekday": local_now.isoweekday(),
     }
+
+
+def door_warning(
+    claims: TicketClaims, facts: TicketFacts, event: EventContext, at: dt.datetime
+) -> Warning | None:
+    """The warning an entry admitted at `at` carried (a replayed answer says it again)."""
+    ticket_type = event.ticket_types.get(facts.ticket_type_id or claims.ticket_type_id)
+    if event.door is None or event.door.policy != "warn" or ticket_type is None:
+        return None
+    outside = _outside_door(event.door, _window(claims, ticket_type), event.timezone, at)
+    return None if outside is None else "outside_door_window"
 
 
 def decide_scan(
@@ -200,11 +253,18 @@ def decide_scan(
     valid_from, valid_until = _window(claims, ticket_type)
     tz = event.timezone
     if valid_from is not None and now < valid_from:
-        return _reject("invalid_time", f"Not valid yet: from {_when(valid_from, tz, now)}.", first)
+        return _reject(
+            "invalid_time", f"Not valid yet: from {door_time(valid_from, tz, now)}.", first
+        )
     if valid_until is not None and now > valid_until:
         return _reject(
-            "invalid_time", f"No longer valid: ended {_when(valid_until, tz, now)}.", first
+            "invalid_time", f"No longer valid: ended {door_time(valid_until, tz, now)}.", first
         )
+    outside = None
+    if event.door is not None:
+        outside = _outside_door(event.door, (valid_from, valid_until), tz, now)
+        if outside is not None and event.door.policy == "reject":
+            return _reject("invalid_time", outside, first)
 
     if ticket_type.gates is not None and gate not in ticket_type.gates:
         allowed = ", ".join(sorted(ticket_type.gates))
@@ -216,10 +276,10 @@ def decide_scan(
         last = facts.history[-1]
         if ticket_type.entry_mode == "single":
             if last.direction == "in":
-                where = f"{last.gate} at {_when(last.at, tz, now)}"
+                where = f"{last.gate} at {door_time(last.at, tz, now)}"
                 return _reject("already_scanned", f"Already admitted: {where}.", first)
             if not ticket_type.reentry:
-                where = f"{first.gate} at {_when(first.at, tz, now)}" if first else ""
+                where = f"{first.gate} at {door_time(first.at, tz, now)}" if first else ""
                 return _reject("already_scanned", f"No re-entry: admitted {where}.", first)
         if ticket_type.max_entries is not None and len(entries) >= ticket_type.max_entries:
             return _reject("already_scanned", f"All {ticket_type.max_entries} entries used.", first)
@@ -242,4 +302,6 @@ def decide_scan(
         message = f"Admitted (entry {len(entries) + 1} of {ticket_type.max_entries})."
     else:
         message = "Admitted (re-entry)."
+    if outside is not None:
+        return Decision("ok", None, f"{message} {outside}", first, "outside_door_window")
     return Decision("ok", None, message, first)

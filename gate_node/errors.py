@@ -128,3 +128,17 @@ class TooLate(GateError):
 
     code = "too_late"
     http_status = 409
+
+
+class InvalidQuery(GateError):
+    """A query parameter is missing, empty, too long or holds characters it may not."""
+
+    code = "invalid_query"
+    http_status = 422
+
+
+class UnknownTicket(GateError):
+    """No ticket with this id in the replica."""
+
+    code = "unknown_ticket"
+    http_status = 404

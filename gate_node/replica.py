@@ -21,14 +21,16 @@ from typing import Any, Final
 
 import msgspec
 
-from contract.event_package import EventPackage
-from contract.replica_schema import DDL
+from contract.event_package import DEFAULT_DOOR_POLICY, DoorPolicy, EventPackage
+from contract.replica_schema import ADDED_COLUMNS, DDL
 from contract.ticket_token import verify_keys
 from gate_node.decision import (
+    DOOR_POLICIES,
     Direction,
     EventContext,
     GateRule,
     TicketTypeRules,
+    door_window,
 )
 from gate_node.errors import ReplicaMismatch
 from gate_node.supervision import RecordedScan
@@ -51,7 +53,16 @@ def open_replica(data_dir: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=5000")
     conn.executescript(DDL)
+    _add_missing_columns(conn)
     return conn
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            # Names come from the schema module, never from input.
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def site_id(conn: sqlite3.Connection) -> str:
@@ -93,9 +104,18 @@ def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
     e = package.event
     with transaction(conn):
         conn.execute(
-            "INSERT OR REPLACE INTO event (id, name, venue, starts_at, ends_at, timezone)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (str(e.id), e.name, e.venue, e.starts_at, e.ends_at, e.timezone),
+            "INSERT OR REPLACE INTO event (id, name, venue, starts_at, ends_at, timezone,"
+            " door_opens_minutes, door_policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(e.id),
+                e.name,
+                e.venue,
+                e.starts_at,
+                e.ends_at,
+                e.timezone,
+                e.door_opens_minutes,
+                e.door_policy,
+            ),
         )
         conn.executemany(
             "INSERT OR REPLACE INTO event_keys (key_id, public_key, retired_at) VALUES (?, ?, ?)",
@@ -158,14 +178,22 @@ class EventSummary(msgspec.Struct):
     starts_at: str | None
     ends_at: str | None
     timezone: str
+    door_opens_minutes: int
+    door_policy: DoorPolicy
 
 
 def event_summary(conn: sqlite3.Connection) -> EventSummary | None:
     """The event's descriptive fields, for status pages."""
     row = conn.execute(
-        "SELECT id, name, venue, starts_at, ends_at, timezone FROM event LIMIT 1"
+        "SELECT id, name, venue, starts_at, ends_at, timezone, door_opens_minutes, door_policy"
+        " FROM event LIMIT 1"
     ).fetchone()
-    return None if row is None else EventSummary(*row)
+    if row is None:
+        return None
+    # The replica holds what a package said; a value no gate knows is the default policy.
+    policy = next((p for p in DOOR_POLICIES if p == row[7]), DEFAULT_DOOR_POLICY)
+    id_, name, venue, starts_at, ends_at, timezone, opens_minutes = row[:7]
+    return EventSummary(id_, name, venue, starts_at, ends_at, timezone, opens_minutes, policy)
 
 
 def read_event_context(conn: sqlite3.Connection) -> EventContext | None:
@@ -216,6 +244,12 @@ def read_event_context(conn: sqlite3.Connection) -> EventContext | None:
         keys=keys,
         ticket_types=ticket_types,
         rules=rules,
+        door=door_window(
+            _maybe_time(summary.starts_at),
+            _maybe_time(summary.ends_at),
+            summary.door_opens_minutes,
+            summary.door_policy,
+        ),
     )
 
 
@@ -230,12 +264,15 @@ class ReplayedScan(msgspec.Struct):
     ticket_id: str | None
     hlc: int | None
     site: str | None
+    direction: str
+    at: str | None
 
 
 def scan_for_replay(conn: sqlite3.Connection, scan_id: str) -> ReplayedScan | None:
     """One scan, by id, as `ReplayedScan`."""
     row = conn.execute(
-        "SELECT id, code, status, reason, message, ticket_id, hlc, site FROM scans WHERE id = ?",
+        "SELECT id, code, status, reason, message, ticket_id, hlc, site, direction, at"
+        " FROM scans WHERE id = ?",
         (scan_id,),
     ).fetchone()
     return None if row is None else ReplayedScan(*row)

@@ -14,65 +14,41 @@ import time
 import uuid
 from collections.abc import Callable
 
-import msgspec
-
 from contract.ticket_token import TicketClaims
 from gate_node import replica
 from gate_node.decision import (
-    REASONS,
     Decision,
     Direction,
     EventContext,
-    Passage,
-    Reason,
-    Status,
     TicketFacts,
     check_code,
     decide_scan,
+    door_warning,
 )
-from gate_node.errors import NoEventLoaded, NonceConflict, ReplicaUnavailable
+from gate_node.errors import (
+    Forbidden,
+    InvalidBody,
+    NoEventLoaded,
+    NonceConflict,
+    ReplicaUnavailable,
+    UnknownTicket,
+)
 from gate_node.hlc import HybridClock
 from gate_node.live import LiveFeed
+from gate_node.scan_answers import (
+    AnnulAnswer,
+    ScanAnswer,
+    ScanEvent,
+    passage_view,
+    reason_code,
+    ticket_view,
+)
 from gate_node.scan_index import ScanIndex
 from gate_node.staff import StaffMember
 from gate_node.supervision import check_annul, check_override
 from gate_node.ticket_book import TicketBook
-from gate_node.timestamps import format_time, time_ordered_id
+from gate_node.timestamps import format_time, parse_time, time_ordered_id
 from gate_node.verdicts import DoubleAdmission, double_admissions
-
-
-class TicketView(msgspec.Struct):
-    id: str
-    type_id: str
-    type_name: str | None
-    holder: str | None
-    seat: str | None
-
-
-class PassageView(msgspec.Struct):
-    gate: str
-    at: str
-
-
-class ScanAnswer(msgspec.Struct):
-    """The scan API's answer (see docs/api.md)."""
-
-    status: Status
-    reason: Reason | None
-    message: str
-    ticket: TicketView | None
-    first_admitted: PassageView | None
-    scan_id: str
-    decided_ms: float = 0.0
-
-
-class ScanEvent(msgspec.Struct):
-    """What the live feed tells kiosks and dashboards about each recorded scan."""
-
-    answer: ScanAnswer
-    gate: str
-    direction: Direction
-    at: str
 
 
 def utc_now() -> dt.datetime:
@@ -151,9 +127,10 @@ class ScanService:
             status=decision.status,
             reason=decision.reason,
             message=decision.message,
-            ticket=_ticket_view(ticket_id, claims, facts, event),
-            first_admitted=_passage_view(decision.first_admitted),
+            ticket=ticket_view(ticket_id, claims, facts, event),
+            first_admitted=passage_view(decision.first_admitted),
             scan_id=time_ordered_id(now),
+            warning=decision.warning,
         )
         at = format_time(now)
         stamp = self.hlc.tick(int(now.timestamp() * 1000))
@@ -201,6 +178,7 @@ class ScanService:
         claims = None
         facts = None
         first = None
+        warning = None
         if scan.ticket_id is not None and scan.code is not None:
             checked = check_code(scan.code, event)
             claims = None if isinstance(checked, Decision) else checked
@@ -210,13 +188,17 @@ class ScanService:
             )
             facts = self.book.facts(scan.ticket_id, before)
             first = next((p for p in before if p.direction == "in"), None)
+            if claims is not None and scan.status == "ok" and scan.direction == "in" and scan.at:
+                # Not stored: the door window and the scan's time say it again.
+                warning = door_warning(claims, facts, event, parse_time(scan.at))
         return ScanAnswer(
             status="ok" if scan.status == "ok" else "rejected",
-            reason=_reason(scan.reason),
+            reason=reason_code(scan.reason),
             message=scan.message or "",
-            ticket=_ticket_view(scan.ticket_id, claims, facts, event),
-            first_admitted=_passage_view(first),
+            ticket=ticket_view(scan.ticket_id, claims, facts, event),
+            first_admitted=passage_view(first),
             scan_id=scan.id,
+            warning=warning,
         )
 
     def double_admissions(self) -> list[DoubleAdmission]:
@@ -248,18 +230,105 @@ class ScanService:
         return result
 
     def override(self, scan_id: str, staff: StaffMember, reason: str) -> ScanAnswer:
-        """A supervisor admits over a rejection, with a typed reason: a new, audited scan."""
+        """A supervisor admits over a rejection, with a typed reason: a new, audited scan.
+        The answer names the ticket's holder and seat as the rejection did."""
         started = time.perf_counter()
-        now = self.clock()
         rejected = check_override(replica.recorded_scan(self.conn, scan_id), staff, reason)
         reason = reason.strip()
+        return self._record_supervised(
+            Decision("ok", None, f"Admitted by {staff.name}: {reason}"),
+            ticket_id=rejected.ticket_id,
+            code=rejected.code or "",
+            gate=rejected.gate,
+            staff=staff,
+            reason=reason,
+            action="override",
+            subject=rejected.id,
+            override_of=rejected.id,
+            started=started,
+        )
+
+    def admit_found(
+        self,
+        ticket_id: str,
+        staff: StaffMember,
+        reason: str,
+        *,
+        gate: str | None = None,
+        device: str | None = None,
+    ) -> ScanAnswer:
+        """A supervisor admits a ticket found by search, with no code to scan (a phone gone
+        flat, a lost ticket): decided as a scan of that ticket, recorded and audited with the
+        supervisor and reason. A rejection can be overridden like any other."""
+        started = time.perf_counter()
+        event = self.event
+        if event is None:
+            raise NoEventLoaded("no event loaded on this gate: load an event package first")
+        if not staff.is_supervisor:
+            raise Forbidden("only a supervisor may admit a ticket without its code")
+        reason = reason.strip()
+        if not reason:
+            raise InvalidBody("an admission without a code needs a typed reason - at `$.reason`")
+        claims = self.book.claims(ticket_id, event.event_id)
+        if claims is None:
+            raise UnknownTicket("this gate has no ticket with this id")
+        facts = self.book.facts(ticket_id, self.index.history.get(ticket_id, ()))
+        gate_name = gate or self.gate_name
+        decision = decide_scan(
+            claims, facts, direction="in", gate=gate_name, event=event, now=self.clock()
+        )
+        if decision.status == "ok":
+            message = f"{decision.message} By {staff.name}, without a code: {reason}"
+            decision = Decision("ok", None, message, decision.first_admitted, decision.warning)
+        return self._record_supervised(
+            decision,
+            ticket_id=ticket_id,
+            code="",
+            gate=gate_name,
+            staff=staff,
+            reason=reason,
+            action="admit_without_code",
+            subject=ticket_id,
+            device=device,
+            started=started,
+        )
+
+    def _record_supervised(
+        self,
+        decision: Decision,
+        *,
+        ticket_id: str | None,
+        code: str,
+        gate: str,
+        staff: StaffMember,
+        reason: str,
+        action: str,
+        subject: str,
+        started: float,
+        override_of: str | None = None,
+        device: str | None = None,
+    ) -> ScanAnswer:
+        """Record a supervisor's entry scan with its audit entry in one transaction, tell
+        the index and the live feed, and answer it with the ticket as a scan shows it."""
+        event = self.event
+        now = self.clock()
+        claims = facts = None
+        if ticket_id is not None and event is not None:
+            checked = check_code(code, event) if code else None
+            claims = checked if isinstance(checked, TicketClaims) else None
+            claims = claims or self.book.claims(ticket_id, event.event_id)
+            facts = self.book.facts(ticket_id, self.index.history.get(ticket_id, ()))
+        if decision.first_admitted is None and facts is not None:
+            first = next((p for p in facts.history if p.direction == "in"), None)
+            decision = Decision(decision.status, decision.reason, decision.message, first)
         answer = ScanAnswer(
-            status="ok",
-            reason=None,
-            message=f"Admitted by {staff.name}: {reason}",
-            ticket=None,
-            first_admitted=None,
+            status=decision.status,
+            reason=decision.reason,
+            message=decision.message,
+            ticket=None if event is None else ticket_view(ticket_id, claims, facts, event),
+            first_admitted=passage_view(decision.first_admitted),
             scan_id=time_ordered_id(now),
+            warning=decision.warning,
         )
         at = format_time(now)
         stamp = self.hlc.tick(int(now.timestamp() * 1000))
@@ -268,83 +337,29 @@ class ScanService:
                 self.conn,
                 scan_id=answer.scan_id,
                 nonce=None,
-                ticket_id=rejected.ticket_id,
-                code=rejected.code or "",
-                gate=rejected.gate,
+                ticket_id=ticket_id,
+                code=code,
+                gate=gate,
                 direction="in",
-                status="ok",
-                reason=None,
+                status=decision.status,
+                reason=decision.reason,
                 at=at,
                 message=answer.message,
+                device=device,
                 staff_id=staff.id,
-                override_of=rejected.id,
+                override_of=override_of,
                 note=reason,
                 hlc=stamp,
                 site=self.site,
             )
             replica.audit(
-                self.conn,
-                at=at,
-                staff_id=staff.id,
-                action="override",
-                subject=rejected.id,
-                detail=reason,
+                self.conn, at=at, staff_id=staff.id, action=action, subject=subject, detail=reason
             )
         self.index.add(
-            answer.scan_id,
-            None,
-            rejected.ticket_id,
-            "in",
-            rejected.gate,
-            "ok",
-            at,
-            stamp,
-            self.site,
+            answer.scan_id, None, ticket_id, "in", gate, decision.status, at, stamp, self.site
         )
-        self.feed.publish("scan", ScanEvent(answer, rejected.gate, "in", at))
+        self.feed.publish("scan", ScanEvent(answer, gate, "in", at))
         if self.on_recorded is not None:
             self.on_recorded()
         answer.decided_ms = (time.perf_counter() - started) * 1000
         return answer
-
-
-class AnnulAnswer(msgspec.Struct):
-    """The answer to an annulment."""
-
-    scan_id: str
-    annulled_by: str
-    reason: str
-    at: str
-
-
-def _ticket_view(
-    ticket_id: str | None,
-    claims: TicketClaims | None,
-    facts: TicketFacts | None,
-    event: EventContext,
-) -> TicketView | None:
-    if ticket_id is None or claims is None or facts is None:
-        return None
-    type_id = facts.ticket_type_id or claims.ticket_type_id
-    ticket_type = event.ticket_types.get(type_id)
-    shows_holder = ticket_type is not None and ticket_type.shows_holder
-    return TicketView(
-        id=ticket_id,
-        type_id=str(type_id),
-        type_name=None if ticket_type is None else ticket_type.name,
-        holder=facts.holder if shows_holder else None,
-        seat=facts.seat,
-    )
-
-
-def _passage_view(passage: Passage | None) -> PassageView | None:
-    if passage is None:
-        return None
-    return PassageView(gate=passage.gate, at=format_time(passage.at))
-
-
-def _reason(code: str | None) -> Reason | None:
-    for reason in REASONS:
-        if code == reason:
-            return reason
-    return None

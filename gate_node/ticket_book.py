@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
+from contract.ticket_token import TicketClaims
 from gate_node.decision import Passage, TicketFacts
 
 TicketRow = tuple[uuid.UUID | None, str | None, str | None]
@@ -69,3 +70,15 @@ class TicketBook:
             blocked=self.blocked.get(ticket_id),
             history=history,
         )
+
+    def claims(self, ticket_id: str, event_id: uuid.UUID) -> TicketClaims | None:
+        """What a ticket's code would claim, for a ticket found without one (by search):
+        its event, id and type, and no window of its own. None for an unknown ticket."""
+        row = self.tickets.get(ticket_id)
+        if row is None or row[0] is None:
+            return None
+        try:
+            key = uuid.UUID(ticket_id)
+        except ValueError:
+            return None
+        return TicketClaims(event_id=event_id, ticket_id=key, ticket_type_id=row[0], key_id=0)

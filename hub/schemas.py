@@ -15,6 +15,12 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from contract.event_package import (
+    DEFAULT_DOOR_OPENS_MINUTES,
+    DEFAULT_DOOR_POLICY,
+    MAX_DOOR_OPENS_MINUTES,
+    DoorPolicy,
+)
 from hub.errors import InvalidRule
 from hub.roles import Role
 from hub.rule_text import check_rule
@@ -37,6 +43,7 @@ Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 When = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+DoorOpensMinutes = Annotated[int, msgspec.Meta(ge=0, le=MAX_DOOR_OPENS_MINUTES)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"\S")]
 RowLabel = Annotated[str, msgspec.Meta(min_length=1, max_length=8, pattern=r"^[A-Za-z0-9]+$")]
@@ -421,6 +428,10 @@ class EventIn(Input):
     description: Text = ""
     timezone: Timezone | None = None
     currency: Currency | None = None
+    # Gates admit from this many minutes before the first date starts until the last ends;
+    # outside that window they warn, reject (invalid_time), or do not check (off).
+    door_opens_minutes: DoorOpensMinutes = DEFAULT_DOOR_OPENS_MINUTES
+    door_policy: DoorPolicy = DEFAULT_DOOR_POLICY
 
 
 class EventUpdate(Input):
@@ -431,6 +442,8 @@ class EventUpdate(Input):
     description: Text | None = None
     timezone: Timezone | None = None
     currency: Currency | None = None
+    door_opens_minutes: DoorOpensMinutes | None = None
+    door_policy: DoorPolicy | None = None
 
 
 class EventOut(msgspec.Struct):
@@ -443,6 +456,8 @@ class EventOut(msgspec.Struct):
     timezone: str
     currency: str
     published_at: dt.datetime | None
+    door_opens_minutes: int
+    door_policy: DoorPolicy
 
 
 class StatusChange(Input):

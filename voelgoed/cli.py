@@ -8,9 +8,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from contract.errors import ContractError
+from contract.event_package import DoorPolicy
 from gate_node.errors import GateError
 
 if TYPE_CHECKING:
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 from hardware.cli import add_camera_command
 from hub.cli import add_hub_command
 from hub.errors import HubError
+
+DOOR_POLICY_CHOICES = get_args(DoorPolicy)
 
 
 def _gate_serve(args: argparse.Namespace) -> int:
@@ -152,7 +155,14 @@ def _staff_disable(args: argparse.Namespace) -> int:
 def _package_demo(args: argparse.Namespace) -> int:
     from voelgoed.demo_event import build_demo_event, write_demo_event
 
-    demo = build_demo_event(args.tickets, now=dt.datetime.now(dt.UTC), seed=args.seed)
+    now = dt.datetime.now(dt.UTC)
+    demo = build_demo_event(
+        args.tickets,
+        now=now,
+        seed=args.seed,
+        starts_at=now + dt.timedelta(hours=args.starts_in),
+        door_policy=args.door_policy,
+    )
     csv_path = write_demo_event(demo, args.out)
     print(f"wrote {args.out} ({len(demo.tickets)} tickets) and {csv_path}")
     return 0
@@ -166,6 +176,7 @@ def _package_inspect(args: argparse.Namespace) -> int:
     print(f"event       {e.name} ({e.id})")
     print(f"venue       {e.venue or '-'}  timezone {e.timezone}")
     print(f"window      {e.starts_at or '-'} .. {e.ends_at or '-'}")
+    print(f"doors       open {e.door_opens_minutes} min before; outside: {e.door_policy}")
     print(f"keys        {', '.join(str(k.key_id) for k in package.keys)}")
     for t in package.ticket_types:
         gates = "all gates" if t.gates is None else "gates " + ", ".join(t.gates)
@@ -276,6 +287,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo_pkg.add_argument("--tickets", type=int, default=200, help="how many tickets")
     demo_pkg.add_argument("--out", type=Path, required=True, help="package file to write")
     demo_pkg.add_argument("--seed", type=int, default=7, help="seed for ids and names")
+    demo_pkg.add_argument(
+        "--starts-in",
+        type=float,
+        default=-1.0,
+        metavar="HOURS",
+        help="the event starts this many hours from now (default -1: an hour ago); it lasts"
+        " two days and doors open two hours before it starts",
+    )
+    demo_pkg.add_argument(
+        "--door-policy",
+        choices=DOOR_POLICY_CHOICES,
+        default="warn",
+        help="outside the door window gates warn (default), reject, or do not check (off)",
+    )
     demo_pkg.set_defaults(run=_package_demo)
     inspect = package_commands.add_parser("inspect", help="summarise an event package")
     inspect.add_argument("package", type=Path, help="the event package file")

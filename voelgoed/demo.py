@@ -18,6 +18,7 @@ import segno
 
 from contract.event_package import read_package
 from gate_node import replica, staff_store
+from gate_node.timestamps import parse_time
 from hub.demo_data import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG
 from voelgoed.demo_event import (
     DemoTicket,
@@ -78,11 +79,25 @@ def sample_codes(package_path: Path) -> list[SampleCode]:
     ]
 
 
+def _ended(package_path: Path, now: dt.datetime) -> bool:
+    ends_at = read_package(package_path).event.ends_at
+    return ends_at is not None and parse_time(ends_at) < now
+
+
 def prepare(data_dir: Path, tickets: int) -> tuple[Path, list[SampleCode]]:
-    """Create the demo event once (kept across runs), and the sample QR images."""
+    """Create the demo event (kept across runs until it has ended), and the sample QR images.
+
+    An ended demo event is made again with today's dates: the same event, tickets and
+    holders (the ids come from one seed) with new signing keys, so its new codes scan.
+    """
     package_path = data_dir / PACKAGE_NAME
-    if not package_path.exists() or not tickets_csv_path(package_path).exists():
-        demo = build_demo_event(tickets, now=dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    if (
+        not package_path.exists()
+        or not tickets_csv_path(package_path).exists()
+        or _ended(package_path, now)
+    ):
+        demo = build_demo_event(tickets, now=now)
         write_demo_event(demo, package_path)
     samples = sample_codes(package_path)
     qr_dir = data_dir / "qr"

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contract.event_package import (
+    DEFAULT_DOOR_OPENS_MINUTES,
     FORMAT,
     VERSION,
     Block,
+    DoorPolicy,
     EventInfo,
     EventPackage,
     GateRule,
@@ -92,8 +94,22 @@ def _time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def build_demo_event(n_tickets: int, *, now: dt.datetime, seed: int = 7) -> DemoEvent:
-    """Generate the demo event deterministically from `seed` (keys excepted: they are random)."""
+DEMO_LENGTH = dt.timedelta(days=2)
+
+
+def build_demo_event(
+    n_tickets: int,
+    *,
+    now: dt.datetime,
+    seed: int = 7,
+    starts_at: dt.datetime | None = None,
+    door_policy: DoorPolicy = "warn",
+) -> DemoEvent:
+    """Generate the demo event deterministically from `seed` (keys excepted: they are random).
+
+    It starts at `starts_at` (an hour before `now` unless given) and lasts two days; doors
+    open two hours before it starts, and `door_policy` says what gates do outside that.
+    """
     if n_tickets < 0:
         raise ValueError("the number of tickets cannot be negative")
     rng = random.Random(seed)
@@ -102,13 +118,17 @@ def build_demo_event(n_tickets: int, *, now: dt.datetime, seed: int = 7) -> Demo
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
     keys = [SigningKey.generate(1), SigningKey.generate(2)]
+    starts = now - dt.timedelta(hours=1) if starts_at is None else starts_at
+    ends = starts + DEMO_LENGTH
     event = EventInfo(
         id=new_id(),
         name="Voelgoed Demo Night",
         venue="Die Voelhuis, Stellenbosch",
-        starts_at=_time(now - dt.timedelta(hours=1)),
-        ends_at=_time(now + dt.timedelta(days=2)),
+        starts_at=_time(starts),
+        ends_at=_time(ends),
         timezone="Africa/Johannesburg",
+        door_opens_minutes=DEFAULT_DOOR_OPENS_MINUTES,
+        door_policy=door_policy,
     )
     general = TicketType(id=new_id(), name="General admission")
     weekend = TicketType(id=new_id(), name="Weekend pass", entry_mode="multi")
@@ -124,8 +144,10 @@ def build_demo_event(n_tickets: int, *, now: dt.datetime, seed: int = 7) -> Demo
             description="Weekend passes allow at most 3 entries a day.",
         )
     ]
-    # Weekend passes carry their own validity window in the token.
-    window = (now - dt.timedelta(days=1), now + dt.timedelta(days=7))
+    # Weekend passes carry their own validity window in the token: the event's two days,
+    # from an hour before doors open for everyone (early entry for pass holders).
+    opens = starts - dt.timedelta(minutes=DEFAULT_DOOR_OPENS_MINUTES)
+    window = (opens - dt.timedelta(hours=1), ends)
 
     n_revoked = min(100, max(2, n_tickets // 100)) if n_tickets >= 10 else 0
     n_blocked = 1 if n_tickets >= 10 else 0

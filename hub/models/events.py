@@ -56,6 +56,12 @@ class Event(Model):
     status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.DRAFT)
     timezone = fields.CharField(max_length=64, default="UTC")
     currency = fields.CharField(max_length=3, default="ZAR")
+    # The door window (contract.event_package.EventInfo): gates admit from this many
+    # minutes before the first date starts until the last date ends; outside it they warn,
+    # reject, or do not check (door_policy). Defaults in the database too, so that adding
+    # the columns to a hub with events fills them in.
+    door_opens_minutes = fields.IntField(default=120, db_default=120)
+    door_policy = fields.CharField(max_length=8, default="warn", db_default="warn")
     created_at = fields.DatetimeField(auto_now_add=True)
     published_at = fields.DatetimeField(null=True)
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import get_args
 
 import msgspec
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from contract.event_package import DEFAULT_DOOR_POLICY, DoorPolicy
 from hub.errors import Conflict, DateInPast, InvalidTransition, PublishBlocked, ValidationFailed
 from hub.local_time import shown
 from hub.models import (
@@ -63,7 +65,14 @@ def event_out(e: Event) -> EventOut:
         e.timezone,
         e.currency,
         e.published_at,
+        e.door_opens_minutes,
+        door_policy(e.door_policy),
     )
+
+
+def door_policy(stored: str) -> DoorPolicy:
+    """The event's door policy as the contract names it (the column holds only those)."""
+    return next((p for p in get_args(DoorPolicy) if p == stored), DEFAULT_DOOR_POLICY)
 
 
 async def list_events(principal: Principal) -> list[EventOut]:
@@ -90,6 +99,8 @@ async def create_event(principal: Principal, data: EventIn, now: dt.datetime) ->
             description=data.description,
             timezone=data.timezone or venue.timezone,
             currency=data.currency or await _org_currency(principal),
+            door_opens_minutes=data.door_opens_minutes,
+            door_policy=data.door_policy,
         )
         await keys.create_first_key(principal, event, now)
         await audit.record(
@@ -132,7 +143,14 @@ async def update_event(
             raise Conflict("seated ticket types use the current layout: delete them first")
         event.layout_id = data.layout_id
         changed["layout_id"] = data.layout_id or "none"
-    for field in ("name", "description", "timezone", "currency"):
+    for field in (
+        "name",
+        "description",
+        "timezone",
+        "currency",
+        "door_opens_minutes",
+        "door_policy",
+    ):
         value = getattr(data, field)
         if value is not None and value != getattr(event, field):
             setattr(event, field, value)

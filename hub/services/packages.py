@@ -20,6 +20,7 @@ from hub.models import (
 )
 from hub.roles import Action
 from hub.seating import seat_text
+from hub.services.events import door_policy
 from hub.tenancy import Principal, get_owned, require, scoped
 
 
@@ -62,6 +63,8 @@ async def build_package(
             starts_at=_iso(sessions[0].starts_at) if sessions else None,
             ends_at=_iso(max(s.ends_at for s in sessions)) if sessions else None,
             timezone=event.timezone,
+            door_opens_minutes=event.door_opens_minutes,
+            door_policy=door_policy(event.door_policy),
         ),
         # A retired key still verifies what it signed; only a revoked one is refused.
         keys=[pkg.PublicKey(k.key_id, bytes(k.public_key), _iso(k.revoked_at)) for k in key_rows],

@@ -49,6 +49,8 @@ LABELS = {
     "ends_at": "Ends",
     "seat_ids": "Seats",
     "seat_labels": "Seats",
+    "door_opens_minutes": "Doors open",
+    "door_policy": "Outside the door window",
 }
 HINTS = {
     "slug": "use 2 to 64 lower-case letters, digits and hyphens, starting with a letter or digit",
@@ -62,6 +64,8 @@ HINTS = {
     "name": "enter a name of at most 200 characters",
     "password": "use at most 1024 characters",
     "seat_labels": "name seats by their labels (at most 32 characters each), like A1, A2",
+    "door_opens_minutes": "use a whole number of minutes from 0 to 10080 (a week)",
+    "door_policy": "choose warn, reject or off",
 }
 _AT = re.compile(r"at `\$\.(\w+)")
 _MISSING = re.compile(r"missing required field `(\w+)`")

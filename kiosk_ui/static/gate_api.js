@@ -91,6 +91,53 @@ export const overrideScan = (scanId, reason) =>
   call("POST", `/api/v1/scans/${encodeURIComponent(scanId)}/override`, { reason });
 export const decodeFrame = (jpeg) =>
   call("POST", "/api/v1/decode", jpeg, { contentType: "image/jpeg" });
+/** The gate's status: its name, event, door window (`door`) and clock (`clock`). */
+export const gateStatus = () => call("GET", "/api/v1/status");
+/** Supervisors: tickets whose holder or seat holds `q`, or whose id starts with it. */
+export const searchTickets = (q, limit) =>
+  call("GET", `/api/v1/supervision/search?${new URLSearchParams(limit ? { q, limit } : { q })}`);
+/** Supervisors: admit a found ticket without its code, with a reason; a scan answer. */
+export const admitFound = (ticketId, reason, device) =>
+  call("POST", `/api/v1/supervision/tickets/${encodeURIComponent(ticketId)}/admit`, {
+    reason, ...(device ? { device } : {}),
+  });
+
+/**
+ * A form asking for a supervisor's reason: an input, `label` to submit, Cancel. Calls
+ * act(reason) with the trimmed reason; onCancel() on Cancel; onError(err) when act throws.
+ */
+export function reasonForm({ label, placeholder, act, onCancel, onError }) {
+  const form = document.createElement("form");
+  form.className = "reason-form";
+  const input = document.createElement("input");
+  input.name = "reason";
+  input.required = true;
+  input.minLength = 3;
+  input.maxLength = 500;
+  input.placeholder = placeholder;
+  input.autocomplete = "off";
+  const ok = document.createElement("button");
+  ok.type = "submit";
+  ok.textContent = label.replace("…", "");
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.textContent = "Cancel";
+  cancel.addEventListener("click", onCancel);
+  form.append(input, ok, cancel);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const reason = input.value.trim();
+    if (!reason) return;
+    ok.disabled = true;
+    try {
+      await act(reason);
+    } catch (err) {
+      ok.disabled = false;
+      onError(err);
+    }
+  });
+  return form;
+}
 
 /**
  * Subscribe to the gate's live feed (server-sent events). onScan(event) gets each
@@ -124,35 +171,15 @@ export function supervisorActions(getStaff, present) {
     const withReason = (label, placeholder, act) => ({
       label,
       run(button) {
-        const form = document.createElement("form");
-        form.className = "reason-form";
-        const input = document.createElement("input");
-        input.name = "reason";
-        input.required = true;
-        input.minLength = 3;
-        input.placeholder = placeholder;
-        input.autocomplete = "off";
-        const ok = document.createElement("button");
-        ok.type = "submit";
-        ok.textContent = label.replace("…", "");
-        const cancel = document.createElement("button");
-        cancel.type = "button";
-        cancel.textContent = "Cancel";
-        cancel.addEventListener("click", () => screen.idle());
-        form.append(input, ok, cancel);
-        form.addEventListener("submit", async (event) => {
-          event.preventDefault();
-          const reason = input.value.trim();
-          if (!reason) return;
-          ok.disabled = true;
-          try {
-            await act(reason);
-          } catch (err) {
-            screen.error("NOT DONE", err.message || String(err));
-          }
+        const form = reasonForm({
+          label,
+          placeholder,
+          act,
+          onCancel: () => screen.idle(),
+          onError: (err) => screen.error("NOT DONE", err.message || String(err)),
         });
         button.replaceWith(form);
-        input.focus();
+        form.querySelector("input").focus();
       },
     });
     if (answer.status === "ok" && direction === "in") {

@@ -1,21 +1,25 @@
 // The handheld: a phone on the venue LAN signs in with a staff PIN and scans with its camera.
 // Codes are found by the browser's BarcodeDetector where it has one for QR codes, otherwise
-// frames go to the gate (POST /api/v1/decode) as JPEGs. Scans that cannot reach the gate are
-// kept on the phone with their nonces and sent when it is back; the nonce makes a resend safe.
+// frames go to the gate (POST /api/v1/decode) as JPEGs; a code can also be typed or pasted,
+// and is then scanned the same way. Scans that cannot reach the gate are kept on the phone
+// with their nonces and sent when it is back; the nonce makes a resend safe. Supervisors can
+// also find a ticket by holder, seat or id and admit it without its code.
 //
 // Query parameters: ?decoder=gate forces frames to the gate; ?display=SECONDS.
 
 import { ResultScreen, unlockAudio } from "./result.js";
 import {
-  GateError, NetworkError, currentStaff, decodeFrame, newNonce, postScan, signIn, signOut,
-  supervisorActions,
+  GateError, NetworkError, admitFound, currentStaff, decodeFrame, gateStatus, newNonce, postScan,
+  reasonForm, searchTickets, signIn, signOut, supervisorActions,
 } from "./gate_api.js";
+import { UTC_CLOCK, describeDoor, formatTime } from "./door_time.js";
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
 const QUEUE = "vg.handheld.queue";
 const STAFF = "vg.handheld.staff";
 const DIRECTION = "vg.handheld.direction";
+const GATE = "vg.handheld.gate"; // the gate's clock and door window, for when it is away
 const MAX_FRAME_BYTES = 512 * 1024;
 const SAME_CODE_PAUSE_MS = 3000; // a ticket held in front of the camera is one scan
 
@@ -99,6 +103,36 @@ function setNet(state) {
   $("net").dataset.state = state;
   document.body.dataset.net = state;
 }
+
+// --- the gate's clock and door window ----------------------------------------------------
+
+let gate = (() => {
+  try {
+    return JSON.parse(localStorage.getItem(GATE) ?? "null") ?? { clock: UTC_CLOCK, door: null };
+  } catch {
+    return { clock: UTC_CLOCK, door: null };
+  }
+})();
+
+function showDoor() {
+  const { state, text, note } = describeDoor(gate.door, gate.clock);
+  const line = $("door");
+  line.dataset.state = state;
+  line.textContent = note || text;
+}
+
+async function describeGate() {
+  try {
+    const status = await gateStatus();
+    gate = { clock: status.clock ?? UTC_CLOCK, door: status.door ?? null };
+    localStorage.setItem(GATE, JSON.stringify(gate));
+  } catch {
+    // Offline: the last known clock and window stay.
+  }
+  screen.configure({ clock: gate.clock });
+  showDoor();
+}
+setInterval(showDoor, 30000); // "not open yet" turns into the window when the doors open
 
 // --- scanning --------------------------------------------------------------------------------
 
@@ -195,7 +229,7 @@ async function loop(video) {
   const current = camera;
   while (current.running) {
     // While an answer is up, the camera waits: the steward is reading it.
-    if ($("result").dataset.state === "idle") {
+    if ($("result").dataset.state === "idle" && $("find").hidden) {
       try {
         const codes = await current.detector.detect(video);
         const code = codes.find((c) => c && !(c === last.code && Date.now() - last.at < SAME_CODE_PAUSE_MS));
@@ -234,11 +268,118 @@ function showScanner(member) {
   $("scanner").hidden = false;
   $("staff-name").textContent = `${member.name} · ${member.role}`;
   document.body.dataset.role = member.role;
+  if (member.role !== "supervisor") closeFind();
   setDirection(direction);
   writeQueue(readQueue());
+  describeGate();
   startCamera();
   flushQueue();
 }
+
+// --- a code typed or pasted ----------------------------------------------------------------
+
+$("manual").addEventListener("submit", (event) => {
+  event.preventDefault();
+  unlockAudio();
+  const code = $("manual-code").value.trim();
+  $("manual-code").value = "";
+  $("manual-code").blur();
+  if (code) scan(code); // the camera's path: the same nonce, queue and answer
+});
+
+// --- supervisors: find a ticket without its code ------------------------------------------
+
+function closeFind() {
+  $("find").hidden = true;
+  $("find-results").replaceChildren();
+  $("find-state").textContent = "";
+}
+
+$("find-open").addEventListener("click", () => {
+  $("find").hidden = false;
+  $("find-q").focus();
+});
+$("find-close").addEventListener("click", closeFind);
+
+function line(className, text) {
+  const p = document.createElement("p");
+  p.className = className;
+  p.textContent = text;
+  return p;
+}
+
+/** What a found ticket's state is, in words: inside or not, where and when. */
+function stateText(t) {
+  const at = (passage) => `${passage.gate} at ${formatTime(passage.at, gate.clock, new Date())}`;
+  if (t.revoked) return `REVOKED (${t.revoked})`;
+  if (t.blocked) return `BLOCKED (${t.blocked})`;
+  if (!t.last_passage) return "Not admitted yet";
+  if (t.inside) return `Inside: admitted ${at(t.last_passage)}`;
+  return `Not inside: left ${at(t.last_passage)}`;
+}
+
+function foundItem(t) {
+  const item = document.createElement("li");
+  item.className = "found";
+  item.dataset.ticketId = t.id;
+  if (t.revoked) item.dataset.revoked = "";
+  if (t.blocked) item.dataset.blocked = "";
+  if (t.check) item.dataset.check = t.check.status;
+  const kind = [t.type_name, t.seat].filter(Boolean).join(" · ");
+  item.append(line("who", t.holder || "(no name)"));
+  if (kind) item.append(line("kind", kind));
+  item.append(line("state", stateText(t)));
+  if (t.first_admitted && t.entries > 1) {
+    item.append(line("first", `${t.entries} entries, first ${t.first_admitted.gate} at ${formatTime(t.first_admitted.at, gate.clock, new Date())}`));
+  }
+  if (t.check) item.append(line("check", `A scan now: ${t.check.message}`));
+  item.append(line("id", t.id));
+  const admit = document.createElement("button");
+  admit.type = "button";
+  admit.textContent = "Admit…";
+  admit.addEventListener("click", () => {
+    const form = reasonForm({
+      label: "Admit",
+      placeholder: "Reason (required)",
+      act: async (reason) => {
+        const answer = await admitFound(t.id, reason, device);
+        closeFind();
+        setNet("live");
+        // On the result screen, with the supervisor's actions: a rejection can be overridden.
+        present(answer, { direction: "in", source: "found by search" });
+      },
+      onCancel: () => form.replaceWith(admit),
+      onError: (err) => {
+        $("find-state").textContent = err instanceof NetworkError ? "Cannot reach the gate." : err.message;
+      },
+    });
+    admit.replaceWith(form);
+    form.querySelector("input").focus();
+  });
+  item.append(admit);
+  return item;
+}
+
+$("find-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const q = $("find-q").value.trim();
+  $("find-results").replaceChildren();
+  $("find-state").textContent = "Searching…";
+  try {
+    const answer = await searchTickets(q);
+    const n = answer.tickets.length;
+    $("find-state").textContent = n === 0
+      ? `No ticket matches “${answer.query}”.`
+      : `${n} ticket${n === 1 ? "" : "s"}${answer.truncated ? " (the first ones: type more to narrow it down)" : ""}`;
+    $("find-results").replaceChildren(...answer.tickets.map(foundItem));
+  } catch (err) {
+    if (err instanceof GateError && err.code === "not_signed_in") {
+      showSignIn("Sign in again to search.");
+      return;
+    }
+    $("find-state").textContent = err instanceof NetworkError ? "Cannot reach the gate: searching needs it." : err.message;
+  }
+});
 
 function setDirection(value) {
   direction = value;

@@ -7,8 +7,10 @@
 
 import { ResultScreen, unlockAudio } from "./result.js";
 import {
-  GateError, NetworkError, currentStaff, newNonce, postScan, subscribeScans, supervisorActions,
+  GateError, NetworkError, currentStaff, gateStatus, newNonce, postScan, subscribeScans,
+  supervisorActions,
 } from "./gate_api.js";
+import { UTC_CLOCK, describeDoor } from "./door_time.js";
 
 const STORE = "vg.kiosk";
 const DEFAULTS = { display: 4, sound: true, direction: "in", live: true };
@@ -147,11 +149,24 @@ subscribeScans(
   (state) => { $("live").dataset.state = state; document.body.dataset.live = state; },
 );
 
+// The event's door window in the header; outside it, the waiting screen says so too.
+let gate = { clock: UTC_CLOCK, door: null };
+function showDoor() {
+  const { state, text, note } = describeDoor(gate.door, gate.clock);
+  $("door").dataset.state = state;
+  $("door").textContent = text;
+  document.body.dataset.door = state;
+  screen.configure({ clock: gate.clock, idleNote: note });
+  if (screen.root.dataset.state === "idle") screen.idle();
+}
+
 async function describeGate() {
   try {
-    const status = await (await fetch("/api/v1/status", { cache: "no-store" })).json();
+    const status = await gateStatus();
     $("gate-name").textContent = status.gate;
     $("event-name").textContent = status.event?.name ?? "no event loaded";
+    gate = { clock: status.clock ?? UTC_CLOCK, door: status.door ?? null };
+    showDoor();
   } catch {
     // The header stays generic; scans still work once the gate answers.
   }
@@ -164,4 +179,5 @@ async function describeGate() {
 
 setDirection(settings.direction);
 describeGate();
+setInterval(showDoor, 30000); // "not open yet" turns into the window when the doors open
 keepFocus();

@@ -3,6 +3,8 @@
 // and a return to "Ready to scan" after the display time. UIs switch on the reason code,
 // never on the message (docs/api.md); the message is shown as the gate wrote it.
 
+import { UTC_CLOCK, formatTime } from "./door_time.js";
+
 // Titles and tones per reason code. "warn" (amber) is a genuine ticket that may not pass now:
 // staff can resolve it (a supervisor may admit anyway). "bad" (red) is not a valid ticket.
 export const OUTCOMES = {
@@ -19,6 +21,10 @@ export const OUTCOMES = {
   blocked: { title: "BLOCKED", tone: "bad", icon: "✕" },
 };
 const UNKNOWN_REJECTION = { title: "REJECTED", tone: "bad", icon: "✕" };
+// An admission to look at twice: the banner on the green screen; the message says why.
+export const WARNINGS = {
+  outside_door_window: "⚠ CHECK THE DATE",
+};
 
 /** The title, tone and icon for a scan answer (a ScanAnswer of the gate API). */
 export function outcomeOf(answer, direction = "in") {
@@ -77,21 +83,18 @@ function el(tag, className, text) {
   return node;
 }
 
-function localTime(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
-}
-
 /**
  * The result screen inside `root`. Options: displayMs (how long an answer stays), sound
- * (bool), readyText, actions(answer, direction, screen) -> [{label, run}] for buttons
+ * (bool), readyText, idleNote (a line under the waiting prompt), clock (the gate's, see
+ * door_time.js), actions(answer, direction, screen) -> [{label, run}] for buttons
  * (supervisor actions), onIdle().
  */
 export class ResultScreen {
   constructor(root, options = {}) {
     this.root = root;
-    this.options = { displayMs: 4000, sound: true, readyText: "Ready to scan", ...options };
+    this.options = {
+      displayMs: 4000, sound: true, readyText: "Ready to scan", idleNote: "", clock: UTC_CLOCK, ...options,
+    };
     this.timer = null;
     this.shownCount = 0; // answers shown so far, exposed for tests and diagnostics
     root.classList.add("result");
@@ -99,13 +102,14 @@ export class ResultScreen {
     root.setAttribute("aria-live", "assertive");
     this.icon = el("div", "result-icon");
     this.title = el("h1", "result-title");
+    this.warning = el("p", "result-warning");
     this.message = el("p", "result-message");
     this.holder = el("p", "result-holder");
     this.seat = el("p", "result-seat");
     this.meta = el("p", "result-meta");
     this.actions = el("div", "result-actions");
     root.replaceChildren(
-      this.icon, this.title, this.message, this.holder, this.seat, this.meta, this.actions,
+      this.icon, this.title, this.warning, this.message, this.holder, this.seat, this.meta, this.actions,
     );
     this.idle();
   }
@@ -114,10 +118,12 @@ export class ResultScreen {
     Object.assign(this.options, options);
   }
 
-  _paint(state, { icon = "", title = "", message = "", holder = "", seat = "", meta = "" }) {
+  _paint(state, { icon = "", title = "", warning = "", message = "", holder = "", seat = "", meta = "" }) {
     this.root.dataset.state = state;
     this.icon.textContent = icon;
     this.title.textContent = title;
+    this.warning.textContent = warning;
+    this.warning.hidden = !warning;
     this.message.textContent = message;
     this.holder.textContent = holder;
     this.seat.textContent = seat;
@@ -125,6 +131,7 @@ export class ResultScreen {
     this.actions.replaceChildren();
     delete this.root.dataset.reason;
     delete this.root.dataset.scanId;
+    delete this.root.dataset.warning;
   }
 
   _later(ms) {
@@ -135,7 +142,10 @@ export class ResultScreen {
   /** Back to the waiting screen. */
   idle(text) {
     clearTimeout(this.timer);
-    this._paint("idle", { icon: "▣", title: text ?? this.options.readyText });
+    if (text !== undefined) this.idleText = text;
+    this._paint("idle", {
+      icon: "▣", title: this.idleText ?? this.options.readyText, message: this.options.idleNote,
+    });
     this.options.onIdle?.();
   }
 
@@ -143,10 +153,13 @@ export class ResultScreen {
   show(answer, { direction = "in", gate = "", at = "", source = "" } = {}) {
     const outcome = outcomeOf(answer, direction);
     const ticket = answer.ticket ?? {};
-    const bits = [gate, localTime(at), source, ticket.type_name].filter(Boolean);
+    const when = formatTime(at, this.options.clock, new Date());
+    const bits = [gate, when, source, ticket.type_name].filter(Boolean);
+    const warning = answer.warning ? WARNINGS[answer.warning] ?? "⚠ CHECK" : "";
     this._paint(outcome.tone, {
       icon: outcome.icon,
       title: outcome.title,
+      warning,
       message: answer.message ?? "",
       holder: ticket.holder ?? "",
       seat: ticket.seat ?? "",
@@ -154,6 +167,7 @@ export class ResultScreen {
     });
     this.root.dataset.reason = answer.reason ?? (direction === "out" ? "exit" : "admitted");
     this.root.dataset.scanId = answer.scan_id ?? "";
+    if (answer.warning) this.root.dataset.warning = answer.warning;
     this.root.dataset.shown = String(++this.shownCount);
     if (this.options.sound) beep(outcome.tone);
     const buttons = this.options.actions?.(answer, direction, this) ?? [];

@@ -2,7 +2,7 @@
 // does not leave the steward with an error page. The API is never cached: scans go to the
 // network, and the page queues them itself when that fails.
 
-const CACHE = "vg-handheld-v1";
+const CACHE = "vg-handheld-v2";
 const SHELL = [
   "/handheld",
   "/manifest.webmanifest",
@@ -10,6 +10,7 @@ const SHELL = [
   "/static/handheld.css",
   "/static/result.js",
   "/static/gate_api.js",
+  "/static/door_time.js",
   "/static/handheld.js",
   "/static/icon.svg",
   "/static/icon-192.png",

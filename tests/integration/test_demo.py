@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from pathlib import Path
@@ -10,8 +11,11 @@ import httpx
 import zxingcpp
 from PIL import Image
 
+from contract.event_package import read_package
+from gate_node.timestamps import parse_time
 from hub.demo_data import DEMO_EMAIL, DEMO_PASSWORD, DEMO_SLUG
 from voelgoed.demo import PACKAGE_NAME, prepare
+from voelgoed.demo_event import build_demo_event, write_demo_event
 from voelgoed.processes import ServerProcess, free_port, voelgoed_command
 
 
@@ -94,3 +98,21 @@ def test_demo_qr_images_decode_to_the_printed_codes(tmp_path: Path) -> None:
         assert len(results) == 1
         decoded.add(results[0].text)
     assert decoded == {s.code for s in samples}
+
+
+def test_an_ended_demo_event_is_made_again_for_today(tmp_path: Path) -> None:
+    """A demo run weeks later scans its codes inside the door window, not with warnings."""
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    write_demo_event(build_demo_event(50, now=long_ago), tmp_path / PACKAGE_NAME)
+    stale = read_package(tmp_path / PACKAGE_NAME).event
+    package_path, _ = prepare(tmp_path, tickets=50)
+    fresh = read_package(package_path).event
+    assert fresh.id == stale.id  # the same event: a gate's replica of it still loads it
+    assert fresh.starts_at is not None
+    assert fresh.ends_at is not None
+    now = dt.datetime.now(dt.UTC)
+    opens = parse_time(fresh.starts_at) - dt.timedelta(minutes=fresh.door_opens_minutes)
+    assert opens <= now <= parse_time(fresh.ends_at)
+    # While it runs, it is kept as it is.
+    prepare(tmp_path, tickets=50)
+    assert read_package(package_path).event.starts_at == fresh.starts_at

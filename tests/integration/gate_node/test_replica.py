@@ -92,3 +92,45 @@ def test_a_scan_that_cannot_be_recorded_gets_no_answer(tmp_path: Path, demo: Dem
     # Nothing was remembered from the failed attempt: the ticket is admitted once, now.
     assert service.scan(ticket.qr).status == "ok"
     assert service.scan(ticket.qr).reason == "already_scanned"
+
+
+def test_a_replica_from_before_the_door_window_gets_its_columns(tmp_path: Path) -> None:
+    old = sqlite3.connect(tmp_path / replica.REPLICA_FILE)
+    old.execute(
+        "CREATE TABLE event (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL DEFAULT '',"
+        " venue TEXT NOT NULL DEFAULT '', starts_at TEXT, ends_at TEXT,"
+        " timezone TEXT NOT NULL DEFAULT 'UTC')"
+    )
+    old.execute(
+        "INSERT INTO event VALUES ('5a1f6a52-8c1e-4b55-9a4e-2f0d9a5e7c11', 'Old show', '',"
+        " '2031-03-01T18:00:00.000Z', '2031-03-01T23:00:00.000Z', 'Africa/Johannesburg')"
+    )
+    old.commit()
+    old.close()
+    conn = replica.open_replica(tmp_path)
+    summary = replica.event_summary(conn)
+    assert summary is not None
+    assert (summary.door_opens_minutes, summary.door_policy) == (120, "warn")
+    context = replica.read_event_context(conn)
+    assert context is not None
+    assert context.door is not None
+    assert context.door.opens == dt.datetime(2031, 3, 1, 16, tzinfo=dt.UTC)
+    replica.open_replica(tmp_path).close()  # and again: nothing left to add
+
+
+def test_a_repeated_nonce_of_a_warned_admission_warns_again(tmp_path: Path) -> None:
+    now = dt.datetime.now(dt.UTC)
+    demo = build_demo_event(5, now=now, starts_at=now + dt.timedelta(days=90))
+    conn = replica.open_replica(tmp_path)
+    replica.load_package(conn, demo.package)
+    service = ScanService(conn, "gate-1")
+    code = next(t.qr for t in demo.tickets if t.ticket_type == "General admission")
+    first = service.scan(code, nonce="n-1")
+    assert (first.status, first.warning) == ("ok", "outside_door_window")
+    assert first.message.startswith("Admitted. Ticket for another date: doors open ")
+    again = service.scan(code, nonce="n-1")
+    assert (again.scan_id, again.warning, again.message) == (
+        first.scan_id,
+        first.warning,
+        first.message,
+    )

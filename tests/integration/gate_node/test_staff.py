@@ -106,6 +106,9 @@ def test_supervisor_admits_over_a_rejection_with_a_reason(
         answer = supervisor.post(path, json={"reason": "VIP gate closed, sent here"}).json()
         assert answer["status"] == "ok"
         assert answer["message"] == "Admitted by Johan: VIP gate closed, sent here"
+        # The admission names the holder (and seat, type) the rejection named.
+        assert answer["ticket"] == refused["ticket"]
+        assert answer["ticket"]["holder"]
         assert supervisor.post(path, json={"reason": "x"}).json()["error"]["code"] == "already_done"
         not_rejected = supervisor.post(
             f"/api/v1/scans/{answer['scan_id']}/override", json={"reason": "x"}

@@ -5,11 +5,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import httpx
+
 from contract.event_package import decode_package
 from hub.roles import Role
 from tests.integration.conftest import GateFactory
 from tests.integration.hub.conftest import Hub, OrgFactory
 from tests.integration.hub.seated_event import build_seated_event, ok
+from tests.integration.hub.web_user import sign_in
 from voelgoed.processes import voelgoed_command
 
 
@@ -117,3 +120,68 @@ def test_a_compromised_key_is_refused_and_its_tickets_are_resigned(
     gate = start_gate("east", package=package_path)
     assert gate.scan(old[0]["token"])["status"] == "rejected"
     assert gate.scan(reissued[0]["token"])["status"] == "ok"
+
+
+def test_the_organisers_door_policy_reaches_the_gate(
+    hub: Hub, make_org: OrgFactory, start_gate: GateFactory, tmp_path: Path
+) -> None:
+    """An event years away: the default warns at the door; the organiser's reject refuses."""
+    org = make_org()
+    ev = build_seated_event(org.api)
+    base = f"/api/v1/events/{ev.event_id}"
+    event = ok(org.api.get(base))
+    assert (event["door_opens_minutes"], event["door_policy"]) == (120, "warn")
+    issued = ok(
+        org.api.post(f"{base}/tickets", json={"ticket_type_id": ev.general_type_id, "quantity": 2}),
+        201,
+    )
+    warned = tmp_path / "warn.vgpkg"
+    warned.write_bytes(ok_bytes(org.api.get(f"{base}/package")))
+    assert decode_package(warned.read_bytes()).event.door_policy == "warn"
+    gate = start_gate("north", package=warned)
+    answer = gate.scan(issued[0]["token"])
+    assert answer["status"] == "ok"
+    assert answer["warning"] == "outside_door_window"
+    assert answer["message"] == (
+        "Admitted. Ticket for another date: doors open 2031-03-01 18:00 SAST."
+    )
+
+    # The organiser turns tickets away outside a window opening an hour before, in the form.
+    web = sign_in(hub, org.admin_email)
+    page = web.client.get(f"/o/{org.slug}/events/{ev.event_id}")
+    assert 'name="door_policy"' in page.text
+    refused = web.post(
+        f"/o/{org.slug}/events/{ev.event_id}",
+        {"name": "Opening night", "door_opens_minutes": "a week", "door_policy": "reject"},
+    )
+    assert refused.status_code == 422
+    assert "Doors open: use a whole number of minutes from 0 to 10080" in refused.text
+    saved = web.post(
+        f"/o/{org.slug}/events/{ev.event_id}",
+        {"name": "Opening night", "door_opens_minutes": "60", "door_policy": "reject"},
+    )
+    assert saved.status_code == 303, saved.text
+    assert "turn tickets away" in web.client.get(f"/o/{org.slug}/events/{ev.event_id}").text
+    bad = org.api.patch(base, json={"door_policy": "maybe"})
+    assert bad.status_code == 422
+    assert "door_policy" in bad.text
+
+    rejecting = tmp_path / "reject.vgpkg"
+    rejecting.write_bytes(ok_bytes(org.api.get(f"{base}/package")))
+    package = decode_package(rejecting.read_bytes())
+    assert (package.event.door_opens_minutes, package.event.door_policy) == (60, "reject")
+    south = start_gate("south", package=rejecting)
+    refused_scan = south.scan(issued[1]["token"])
+    assert (refused_scan["status"], refused_scan["reason"]) == ("rejected", "invalid_time")
+    assert refused_scan["message"] == "Ticket for another date: doors open 2031-03-01 19:00 SAST."
+    status = south.status()
+    assert status["door"] == {
+        "opens_at": "2031-03-01T17:00:00.000Z",
+        "closes_at": "2031-03-01T23:00:00.000Z",
+        "policy": "reject",
+    }
+
+
+def ok_bytes(response: httpx.Response) -> bytes:
+    assert response.status_code == 200, response.text
+    return response.content

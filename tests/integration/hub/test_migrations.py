@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import pkgutil
 import secrets
+import uuid
 from collections.abc import Iterator
 
 import asyncpg
@@ -68,7 +69,7 @@ def first_release_url(hub_database_url: str) -> Iterator[str]:
 
 
 def test_a_hub_with_data_of_the_first_release_upgrades(first_release_url: str) -> None:
-    async def run() -> tuple[str, str]:
+    async def run() -> tuple[str, str, int, str]:
         try:
             await migrate(config=tortoise_config(first_release_url), target="hub.0001_initial")
         finally:
@@ -80,18 +81,36 @@ def test_a_hub_with_data_of_the_first_release_upgrades(first_release_url: str) -
                 "INSERT INTO app_user (id, email, name, password_hash, created_at)"
                 " VALUES (gen_random_uuid(), 'early@example.org', 'Early', 'x', now())"
             )
+            org, venue = uuid.uuid4(), uuid.uuid4()
             await conn.execute(
                 "INSERT INTO org (id, name, slug, branding, settings, created_at)"
-                " VALUES (gen_random_uuid(), 'Early', 'early', '{}', '{}', now())"
+                " VALUES ($1, 'Early', 'early', '{}', '{}', now())",
+                org,
+            )
+            await conn.execute(
+                "INSERT INTO venue (id, org_id, name, address, timezone, created_at)"
+                " VALUES ($1, $2, 'Hall', '', 'UTC', now())",
+                venue,
+                org,
+            )
+            await conn.execute(
+                "INSERT INTO event (id, org_id, venue_id, name, description, status,"
+                " timezone, currency, created_at)"
+                " VALUES ($1, $2, $3, 'Old show', '', 'draft', 'UTC', 'ZAR', now())",
+                uuid.uuid4(),
+                org,
+                venue,
             )
         finally:
             await conn.close()
         await database.migrate(first_release_url)
         conn = await asyncpg.connect(dsn)
         try:
-            row = await conn.fetchrow("SELECT email, timezone FROM app_user")
+            user = await conn.fetchrow("SELECT email, timezone FROM app_user")
+            event = await conn.fetchrow("SELECT door_opens_minutes, door_policy FROM event")
         finally:
             await conn.close()
-        return row["email"], row["timezone"]
+        return user["email"], user["timezone"], event["door_opens_minutes"], event["door_policy"]
 
-    assert asyncio.run(run()) == ("early@example.org", "UTC")
+    # Rows made before a column existed get its default: the door window's policy too.
+    assert asyncio.run(run()) == ("early@example.org", "UTC", 120, "warn")

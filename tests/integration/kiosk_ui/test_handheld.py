@@ -115,6 +115,7 @@ def test_a_supervisor_admits_over_a_rejection_and_annuls(
     expect(result.locator(".result-message")).to_have_text(
         "Admitted by Sanna Supervisor: wristband checked"
     )
+    expect(result.locator(".result-holder")).to_have_text(ticket.holder)  # as the rejection did
     assert gate.status()["scans"]["admitted"] == 2  # type: ignore[index]
 
     result.get_by_role("button", name="Annul").click()

@@ -23,6 +23,7 @@ from gate_node.decision import (
     REASONS,
     Decision,
     Direction,
+    DoorWindow,
     EventContext,
     GateRule,
     Passage,
@@ -31,6 +32,7 @@ from gate_node.decision import (
     TicketTypeRules,
     check_code,
     decide_scan,
+    door_window,
 )
 
 SAST = zoneinfo.ZoneInfo("Africa/Johannesburg")
@@ -81,6 +83,7 @@ def make_event(
     types: Iterable[TicketTypeRules] = ALL_TYPES,
     rules: Iterable[GateRule] = (),
     keys: Iterable[SigningKey] = (KEY_1, KEY_2),
+    door: DoorWindow | None = None,
 ) -> EventContext:
     """The gate's in-memory view of the event, with real Ed25519 verifiers."""
     return EventContext(
@@ -89,6 +92,7 @@ def make_event(
         keys=verify_keys({key.key_id: key.public_key for key in keys}),
         ticket_types={t.id: t for t in types},
         rules=tuple(rules),
+        door=door,
     )
 
 
@@ -284,6 +288,108 @@ def test_tokens_window_narrower_than_the_ticket_types_wins() -> None:
     assert_rejected(scan(claims, event=event, now=local(17)), "invalid_time", "18:00")
     assert_admitted(scan(claims, event=event, now=local(19)))
     assert_rejected(scan(claims, event=event, now=local(21)), "invalid_time", "20:00")
+
+
+# --- the event's door window --------------------------------------------------------------
+
+# The show starts 19:00 on 1 March and ends 23:00; doors open two hours before.
+SHOW = (local(19), local(23))
+
+
+def doors(policy: str, opens_minutes: int = 120) -> EventContext:
+    window = door_window(*SHOW, opens_minutes, policy)  # type: ignore[arg-type]
+    return make_event(door=window)
+
+
+def test_door_window_opens_its_minutes_before_the_first_date_and_closes_at_the_last_end() -> None:
+    assert door_window(*SHOW, 120, "reject") == DoorWindow(local(17), local(23), "reject")
+    assert door_window(*SHOW, 0, "warn") == DoorWindow(local(19), local(23), "warn")
+
+
+def test_no_door_window_when_the_policy_is_off_or_the_event_has_no_dates() -> None:
+    assert door_window(*SHOW, 120, "off") is None
+    assert door_window(None, None, 120, "reject") is None
+
+
+@pytest.mark.parametrize("policy", ["warn", "reject"])
+def test_inside_the_door_window_admits_without_a_warning(policy: str) -> None:
+    for now in (local(17), local(20), local(23)):  # both bounds belong to the window
+        decision = scan(ticket(), event=doors(policy), now=now)
+        assert_admitted(decision, "Admitted.")
+        assert decision.warning is None
+
+
+def test_reject_policy_turns_away_a_second_before_the_doors_open() -> None:
+    decision = scan(ticket(), event=doors("reject"), now=local(17) - dt.timedelta(seconds=1))
+    assert_rejected(decision, "invalid_time", "Too early: doors open 17:00:00 SAST.")
+
+
+def test_reject_policy_turns_away_a_second_after_the_last_date_ends() -> None:
+    decision = scan(ticket(), event=doors("reject"), now=local(23) + dt.timedelta(seconds=1))
+    assert_rejected(decision, "invalid_time", "The event is over: it ended 23:00:00 SAST.")
+
+
+def test_a_ticket_for_a_date_months_away_names_the_date() -> None:
+    decision = scan(ticket(), event=doors("reject"), now=local(20, day=1) - dt.timedelta(days=90))
+    assert decision.message == "Ticket for another date: doors open 2025-03-01 17:00 SAST."
+    assert_rejected(decision, "invalid_time")
+
+
+def test_the_day_after_names_the_date_the_event_ended() -> None:
+    decision = scan(ticket(), event=doors("reject"), now=local(10, day=2))
+    assert_rejected(decision, "invalid_time", "it ended 2025-03-01 23:00 SAST")
+
+
+def test_warn_policy_admits_outside_the_window_with_a_visible_warning() -> None:
+    early = scan(ticket(), event=doors("warn"), now=local(12) - dt.timedelta(days=90))
+    assert_admitted(early, "Admitted. Ticket for another date: doors open 2025-03-01 17:00 SAST.")
+    assert early.warning == "outside_door_window"
+    late = scan(ticket(), event=doors("warn"), now=local(23, 30))
+    assert_admitted(late, "Admitted. The event is over: it ended 23:00:00 SAST.")
+    assert late.warning == "outside_door_window"
+
+
+def test_warn_policy_warns_on_a_re_entry_too() -> None:
+    history = facts(admitted("North", local(20)), left("North", local(21)))
+    decision = scan(ticket(), history, event=doors("warn"), now=local(23, 30))
+    assert decision.message.startswith("Admitted (re-entry). The event is over")
+    assert decision.warning == "outside_door_window"
+
+
+def test_a_rejection_for_another_reason_carries_no_door_warning() -> None:
+    history = facts(admitted("North", local(20)))
+    decision = scan(ticket(), history, event=doors("warn"), now=local(23, 30))
+    assert_rejected(decision, "already_scanned")
+    assert decision.warning is None
+
+
+def test_the_tickets_own_start_replaces_the_doors_opening() -> None:
+    # Early entry for this ticket from 16:00: an hour before the doors open for everyone.
+    early = ticket(valid_from=local(16))
+    decision = scan(early, event=doors("reject"), now=local(16, 30))
+    assert_admitted(decision, "Admitted.")
+    # Its own start still holds, and the door's end still applies to it.
+    assert_rejected(scan(early, event=doors("reject"), now=local(15)), "invalid_time", "16:00")
+    assert_rejected(scan(early, event=doors("reject"), now=local(23, 5)), "invalid_time", "over")
+
+
+def test_the_ticket_types_own_end_replaces_the_doors_closing() -> None:
+    late_bar = TicketTypeRules(GENERAL.id, "General", valid_until=local(2, day=2))
+    event = make_event(types=[late_bar], door=door_window(*SHOW, 120, "reject"))
+    assert_admitted(scan(ticket(), event=event, now=local(1, day=2)))
+    assert_rejected(scan(ticket(), event=event, now=local(16)), "invalid_time", "Too early")
+
+
+def test_anyone_may_leave_outside_the_door_window() -> None:
+    decision = scan(ticket(), direction="out", event=doors("reject"), now=local(10, day=5))
+    assert_admitted(decision)
+    assert decision.warning is None
+
+
+def test_revoked_beats_the_door_window_and_the_door_window_beats_the_wrong_gate() -> None:
+    event = doors("reject")
+    assert_rejected(scan(ticket(), facts(revoked="refunded"), event=event, now=local(9)), "revoked")
+    assert_rejected(scan(ticket(VIP.id), gate="North", event=event, now=local(9)), "invalid_time")
 
 
 # --- gates --------------------------------------------------------------------------------
@@ -720,6 +826,12 @@ RULE_POOL = [
     GateRule({"<": [{"var": "entries"}, 2]}, "Two entries.", ticket_type_id=CREW.id),
 ]
 reasons_text = st.none() | st.sampled_from(["refunded", "chargeback", "lost"])
+DOOR_POOL = [
+    DoorWindow(local(17), local(23), "reject"),
+    DoorWindow(local(17), local(23), "warn"),
+    DoorWindow(local(17), None, "reject"),
+    DoorWindow(local(10, day=2), local(23, day=2), "warn"),
+]
 moments = st.integers(0, 48 * 3600).map(lambda s: local(12) + dt.timedelta(seconds=s))
 
 
@@ -744,6 +856,7 @@ def histories(draw: st.DrawFn) -> tuple[Passage, ...]:
     gate=st.sampled_from(GATES),
     now=moments,
     rules=st.lists(st.sampled_from(RULE_POOL), max_size=3),
+    door=st.none() | st.sampled_from(DOOR_POOL),
 )
 def test_decision_is_deterministic_and_well_formed(
     claims: TicketClaims,
@@ -755,17 +868,22 @@ def test_decision_is_deterministic_and_well_formed(
     gate: str,
     now: dt.datetime,
     rules: list[GateRule],
+    door: DoorWindow | None,
 ) -> None:
     known = TicketFacts(
         ticket_type_id=replica_type, revoked=revoked, blocked=blocked, history=history
     )
-    event = make_event(rules=rules)
+    event = make_event(rules=rules, door=door)
 
     decision = decide_scan(claims, known, direction=direction, gate=gate, event=event, now=now)
 
     again = decide_scan(claims, known, direction=direction, gate=gate, event=event, now=now)
     assert again == decision
     assert decision.message
+    if decision.warning is not None:
+        assert (decision.status, direction) == ("ok", "in")
+        assert door is not None
+        assert door.policy == "warn"
     if decision.status == "ok":
         assert decision.reason is None
         assert direction == "out" or (revoked is None and blocked is None)

@@ -22,6 +22,8 @@ def _event(timezone: str) -> EventOut:
         timezone=timezone,
         currency="ZAR",
         published_at=None,
+        door_opens_minutes=120,
+        door_policy="warn",
     )
 
 
