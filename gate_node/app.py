@@ -27,10 +27,11 @@ from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
 from gate_node.discovery import Advert, Discovery
 from gate_node.errors import GateError
+from gate_node.guard import caller_of, guard_routes
 from gate_node.hlc import MAX_SKEW_MS, clock_suspect
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
 from gate_node.live import LiveFeed
-from gate_node.scanning import ScanService, utc_now
+from gate_node.scanning import ScanService, TicketView, utc_now
 from gate_node.settings import GateSettings
 from gate_node.staff_routes import staff_routes
 from gate_node.timestamps import format_time
@@ -80,6 +81,8 @@ class DoubleAdmissionView(msgspec.Struct):
     ticket_id: str
     stands: PassageView
     double: PassageView
+    # Type, seat and holder (where the type shows holders) of a ticket the replica lists.
+    ticket: TicketView | None = None
 
 
 class ClockSkewView(msgspec.Struct):
@@ -158,10 +161,11 @@ def create_app(settings: GateSettings) -> Starlette:
         trust_loopback=settings.trust_loopback,
         clock=service.clock,
         is_active=lambda staff_id: staff_store.is_active(conn, staff_id),
+        venue_secret=settings.venue_secret,
     )
 
     async def scan(request: Request) -> Response:
-        staff = access.scanner(request)
+        staff = caller_of(request).staff
         body = decode_body(_scan_request, await read_body(request, settings.max_body_bytes))
         answer = service.scan(
             body.code,
@@ -174,7 +178,7 @@ def create_app(settings: GateSettings) -> Starlette:
         return json_response(answer)
 
     def peer_links() -> list[PeerLink]:
-        return [PeerLink(v.gate or v.url, v.reachable, v.skew_ms) for v in peer_views()]
+        return [PeerLink(v.gate, v.url, v.reachable, v.skew_ms) for v in peer_views()]
 
     def peer_views() -> list[PeerView]:
         if peering is None:
@@ -204,7 +208,12 @@ def create_app(settings: GateSettings) -> Starlette:
         return json_response(
             AlertsAnswer(
                 [
-                    DoubleAdmissionView(d.ticket_id, _passage(d.stands), _passage(d.double))
+                    DoubleAdmissionView(
+                        d.ticket_id,
+                        _passage(d.stands),
+                        _passage(d.double),
+                        service.listed_ticket(d.ticket_id),
+                    )
                     for d in service.double_admissions()
                 ],
                 [
@@ -252,8 +261,10 @@ def create_app(settings: GateSettings) -> Starlette:
                 sync_replica.close()
             conn.close()
 
-    app = Starlette(
-        routes=[
+    # Each route's access rule is declared in gate_node/access_rules.py and enforced by the
+    # guard before the route runs.
+    routes = guard_routes(
+        [
             Route("/api/v1/scan", scan, methods=["POST"]),
             Route("/api/v1/status", status, methods=["GET"]),
             Route("/api/v1/events", events, methods=["GET"]),
@@ -261,9 +272,13 @@ def create_app(settings: GateSettings) -> Starlette:
             *staff_routes(service, access, settings.max_body_bytes),
             *(peering.routes() if peering is not None else []),
             dashboard_route(settings, peer_links=peer_links),
-            decode_route(access.scanner),
+            decode_route(),
             *page_routes(),
         ],
+        access,
+    )
+    app = Starlette(
+        routes=routes,
         exception_handlers={
             GateError: on_gate_error,
             HTTPException: on_http_error,

@@ -234,6 +234,14 @@ class ScanService:
             {t: rules.get(uuid.UUID(types[t])) if t in types else None for t in candidates},
         )
 
+    def listed_ticket(self, ticket_id: str) -> TicketView | None:
+        """A ticket as the replica lists it (type, holder where its type shows holders,
+        seat); None for a ticket the replica does not list."""
+        facts = self.book.facts(ticket_id, ())
+        if self.event is None or facts.ticket_type_id is None:
+            return None
+        return _listed_ticket(ticket_id, facts.ticket_type_id, facts, self.event)
+
     def annul(self, scan_id: str, staff: StaffMember, reason: str) -> AnnulAnswer:
         """A supervisor takes back an admission (within 15 minutes): it no longer counts."""
         now = self.clock()
@@ -325,7 +333,13 @@ def _ticket_view(
 ) -> TicketView | None:
     if ticket_id is None or claims is None or facts is None:
         return None
-    type_id = facts.ticket_type_id or claims.ticket_type_id
+    return _listed_ticket(ticket_id, facts.ticket_type_id or claims.ticket_type_id, facts, event)
+
+
+def _listed_ticket(
+    ticket_id: str, type_id: uuid.UUID, facts: TicketFacts, event: EventContext
+) -> TicketView:
+    # The holder only where the ticket type shows it at the door (`shows_holder`).
     ticket_type = event.ticket_types.get(type_id)
     shows_holder = ticket_type is not None and ticket_type.shows_holder
     return TicketView(
