@@ -225,10 +225,12 @@ def create_app(settings: GateSettings) -> Starlette:
         )
 
     async def events(request: Request) -> Response:
+        headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
+        if request.method == "HEAD":
+            # No body for HEAD: an endless stream would keep the connection busy for good.
+            return Response(media_type="text/event-stream", headers=headers)
         return StreamingResponse(
-            live_stream(service.feed, request),
-            media_type="text/event-stream",
-            headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+            live_stream(service.feed, request), media_type="text/event-stream", headers=headers
         )
 
     async def on_gate_error(request: Request, exc: Exception) -> Response:

@@ -104,15 +104,17 @@ class GuardedGate:
 
 
 def start_guarded_gate(
-    tmp: Path, package: Path, name: str = "guarded", *extra: str
+    tmp: Path, package: Path, name: str = "guarded", *extra: str, replicating: bool = True
 ) -> Iterator[GuardedGate]:
-    """A replicating gate (so /sync/* is served) with staff, behind a named proxy."""
+    """A gate with staff, behind a named proxy; replicating (so /sync/* is served) unless
+    told otherwise."""
     data = tmp / name
     replica.open_replica(data).close()
     add_staff(data, "Thandi", "steward", STEWARD_PIN)
     add_staff(data, "Johan", "supervisor", SUPERVISOR_PIN)
     secret = tmp / f"{name}.secret"
     secret.write_bytes(SECRET)
+    venue = ("--venue-secret-file", str(secret)) if replicating else ()
     port = free_port()
     argv = voelgoed_command(
         "gate",
@@ -125,8 +127,7 @@ def start_guarded_gate(
         name,
         "--event-package",
         str(package),
-        "--venue-secret-file",
-        str(secret),
+        *venue,
         "--trusted-proxy",
         "127.0.0.1",
         "--log-level",
