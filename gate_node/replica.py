@@ -411,7 +411,10 @@ def scan_totals(conn: sqlite3.Connection) -> ScanTotals:
             else:
                 exits += n
         else:
-            by_reason[reason] = by_reason.get(reason, 0) + n
+            # A merged row may arrive one column at a time: a rejection without its reason
+            # yet counts as "unknown", as on the dashboard.
+            named = reason or "unknown"
+            by_reason[named] = by_reason.get(named, 0) + n
     return ScanTotals(total, admitted, exits, sum(by_reason.values()), by_reason)
 
 

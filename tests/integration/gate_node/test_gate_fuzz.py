@@ -1,18 +1,23 @@
 """Generated requests to every route of real gate processes, as every kind of caller: no
-answer is ever a 5xx.
+answer is ever a 5xx. And peers' changesets with any values in the replicated columns: the
+gate refuses what it does not replicate, and answers every route afterwards.
 
 Two gates: one that replicates (so /sync/* is served, and peers' signed requests reach the
 sync code) and one that does not. Requests come from the routes the app really serves
 (`served_routes`), with bodies of every shape (garbage bytes, JSON of wrong types, NUL,
 deep nesting, bodies over the limits), odd methods, odd path parameters and files, and odd
 headers and cookies. Derandomised and bounded: the same cases on every run, in seconds. The
-number of cases is printed and written to test-output/fuzz/gate-routes.json.
+number of cases is printed and written to test-output/fuzz/gate-routes.json (and
+gate-peer-changes.json).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,12 +26,18 @@ from urllib.parse import quote
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from starlette.routing import BaseRoute, Mount, Route
 
+from contract.replica_schema import DDL
+from gate_node.replicated_values import COLUMNS
+from gate_node.timestamps import format_time
+from gate_node.venue import REPLICATED_TABLES
 from sync.auth import sign_request
+from sync.replica import Replica
 from sync.transport import encode_versions
+from sync.wire import encode_changeset_bytes
 from tests.integration.conftest import DemoFixture
 from tests.integration.gate_node.guarded_gate import (
     CALLERS,
@@ -296,3 +307,130 @@ def send(
         response.close()
         if path.startswith("/api/v1/staff/sign-out") and kind in ("steward", "supervisor"):
             gate.sign_in()  # that case may have ended the caller's session
+
+
+SQL_VALUES = st.one_of(
+    st.none(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False),
+    st.text(max_size=40),
+    st.binary(max_size=20),
+    st.sampled_from(["in", "out", "ok", "rejected", "\x00", "2026-11-25T20:15:03.120Z"]),
+    st.sampled_from(["2026-11-25T20:15:03Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59Z"]),
+)
+PEER_EXAMPLES: Final = 300
+TICKET_0: Final = "00000000-0000-7000-8000-000000000000"
+# Values a gate would write, so that many rows get merged and reach the readers; the cases
+# mix them with any value at all.
+TICKETS = st.sampled_from([f"00000000-0000-7000-8000-00000000000{i}" for i in range(4)])
+TIMES = st.datetimes(
+    min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 1, 1), timezones=st.just(dt.UTC)
+).map(format_time)
+GATE_VALUES: Final = {
+    "ticket_id": TICKETS,
+    "gate": st.sampled_from(["north", "south", "vip"]),
+    "direction": st.sampled_from(["in", "out"]),
+    "status": st.sampled_from(["ok", "rejected"]),
+    "reason": st.sampled_from(["already_scanned", "invalid", "forged"]),
+    "at": TIMES,
+    "hlc": st.integers(0, 2**62),
+    "site": st.binary(min_size=16, max_size=16).map(bytes.hex),
+}
+
+
+@st.composite
+def peer_rows(draw: st.DrawFn) -> list[tuple[str, dict[str, object]]]:
+    """Rows a peer's replica could hold, with any value in any replicated column."""
+    rows = []
+    for _ in range(draw(st.integers(1, 4))):
+        table = draw(st.sampled_from(sorted(COLUMNS)))
+        columns = draw(st.lists(st.sampled_from(sorted(COLUMNS[table])), unique=True))
+        key = draw(st.text(min_size=1, max_size=36) | TICKETS | st.uuids().map(str))
+        values = {c: draw(GATE_VALUES.get(c, SQL_VALUES) | SQL_VALUES) for c in columns}
+        rows.append((table, {"key": key, **values}))
+    return rows
+
+
+# A gate must cope with a merged scan that lacks columns (rows may arrive a column at a
+# time): an admission with no time yet, a rejection with no reason.
+AT_MISSING: Final = [
+    (
+        "scans",
+        {"key": "scan-without-time", "ticket_id": TICKET_0, "status": "ok", "direction": "in"},
+    ),
+    ("scans", {"key": "rejection-without-reason", "status": "rejected"}),
+]
+
+
+def peer_changeset(rows: list[tuple[str, dict[str, object]]]) -> bytes:
+    """A changeset signed with the venue secret, made by a real replica holding `rows`."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(DDL)
+    peer = Replica(conn, site_id=os.urandom(16))
+    for table in REPLICATED_TABLES:
+        peer.make_replicated(table)
+    for table, values in rows:
+        key_column = KEY_COLUMNS[table]
+        row = {key_column: values["key"], **{k: v for k, v in values.items() if k != "key"}}
+        marks = ", ".join("?" * len(row))
+        conn.execute(
+            f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({marks})",
+            list(row.values()),
+        )
+    body = encode_changeset_bytes(peer.changes_missing({}), secret=SECRET, sender=peer.site_id)
+    peer.close()
+    conn.close()
+    return body
+
+
+KEY_COLUMNS: Final = {
+    "scans": "id",
+    "annulments": "scan_id",
+    "audit_log": "id",
+    "revocations": "ticket_id",
+    "blocks": "ticket_id",
+}
+
+
+def test_peer_changes_with_any_values_never_break_a_gate(gates: list[GuardedGate]) -> None:
+    gate = gates[0]  # the replicating one
+    assert set(KEY_COLUMNS) == set(REPLICATED_TABLES) == set(COLUMNS)
+    answers: Counter[int] = Counter()
+
+    @settings(max_examples=PEER_EXAMPLES, derandomize=True, database=None, deadline=None)
+    @given(peer_rows())
+    @example(AT_MISSING)
+    def one_push(rows: list[tuple[str, dict[str, object]]]) -> None:
+        body = peer_changeset(rows)
+        status = send(gate, "peer", "POST", "/sync/push", body, [], "signed")
+        answers[status] += 1
+        assert status in (200, 400), f"{status} for {rows!r}"
+        # Whatever was merged, every reader of the replicated rows still answers.
+        for method, path in READERS:
+            after = send(gate, "loopback", method, path, b'{"code": "NOT-A-TICKET"}', [], "none")
+            assert after < 500, f"{method} {path}: {after} after {rows!r}"
+
+    one_push()
+    total = sum(answers.values())
+    (OUTPUT.parent / "gate-peer-changes.json").write_text(
+        json.dumps({"changesets": total, "accepted": answers[200], "refused": answers[400]})
+    )
+    print(f"peer changesets: {total} ({answers[200]} merged, {answers[400]} refused), no 5xx")
+    # And the gate starts again over what it merged (its in-memory index is rebuilt).
+    gate.process.stop()
+    gate.process.start()
+    gate.sign_in()
+    for method, path in READERS:
+        after = send(gate, "loopback", method, path, b'{"code": "NOT-A-TICKET"}', [], "none")
+        assert after < 500, f"{method} {path}: {after} after a restart"
+    assert answers[200], "no changeset was merged: the cases test too little"
+    assert answers[400], "no changeset was refused: the cases test too little"
+
+
+READERS: Final = (
+    ("GET", "/api/v1/status"),
+    ("GET", "/api/v1/alerts"),
+    ("GET", "/api/v1/dashboard"),
+    ("POST", "/api/v1/scan"),
+    ("POST", "/sync/pull"),
+)
