@@ -11,6 +11,8 @@ import sqlite3
 
 import msgspec
 
+from gate_node.replica import LATEST_SCANS
+
 
 class TicketTypeFigures(msgspec.Struct):
     """One ticket type: `admitted` of its `tickets` entered at least once, `inside` are in."""
@@ -32,12 +34,9 @@ _ADMITTED_SQL = (
     " (SELECT ticket_id FROM scans WHERE status = 'ok' AND direction = 'in'"
     " AND id NOT IN (SELECT scan_id FROM annulments)) GROUP BY 1"
 )
-# SQLite's bare-column rule: with max(), `direction` comes from the row holding the max (as
-# replica.inside_count counts the inside).
+# Inside as replica.inside_count counts it, per type.
 _INSIDE_SQL = (
-    "SELECT t.ticket_type_id, count(*) FROM (SELECT ticket_id, direction, max(at || id)"
-    " FROM scans WHERE status = 'ok' AND ticket_id IS NOT NULL"
-    " AND id NOT IN (SELECT scan_id FROM annulments) GROUP BY ticket_id) AS latest"
+    f"SELECT t.ticket_type_id, count(*) FROM ({LATEST_SCANS}) AS latest"  # noqa: S608
     " JOIN tickets AS t ON t.id = latest.ticket_id WHERE latest.direction = 'in' GROUP BY 1"
 )
 

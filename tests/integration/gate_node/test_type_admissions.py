@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from contract.event_package import read_package
@@ -45,4 +46,23 @@ def test_each_type_counts_tickets_that_entered_against_those_sold(
     wp = figures["Weekend pass"]
     assert (wp.admitted, wp.inside, wp.tickets) == (1, 1, sold("Weekend pass"))
     assert (figures["VIP"].admitted, figures["Seated"].admitted) == (0, 0)
+    conn.close()
+
+
+def test_inside_follows_the_scan_order_even_within_one_millisecond(
+    tmp_path: Path, demo: DemoFixture
+) -> None:
+    # Scans in one millisecond share their time, and their ids order at random within it;
+    # the hybrid clock stamps still say which came last.
+    conn = replica.open_replica(tmp_path)
+    replica.load_package(conn, read_package(demo.package_path))
+    moment = dt.datetime(2026, 11, 25, 20, 15, 3, 120000, tzinfo=dt.UTC)
+    service = ScanService(conn, "gate-1", clock=lambda: moment)
+    tickets = [demo.take() for _ in range(20)]
+    for ticket in tickets:
+        service.scan(ticket.qr)
+        service.scan(ticket.qr, direction="out")
+    assert replica.inside_count(conn) == 0
+    figures = {t.name: t for t in load_type_admissions(conn)}
+    assert (figures["General admission"].admitted, figures["General admission"].inside) == (20, 0)
     conn.close()
