@@ -1,8 +1,11 @@
-"""Who may do what at the gate's API: sessions from a PIN sign-in, and the loopback rule.
+"""Who is calling: sessions from a PIN sign-in, the sign-in throttle, and the kiosk rule.
 
-Anonymous scans are accepted from loopback by default: that is the kiosk browser and the
-camera loop on the gate itself. Every other device (handhelds on the venue LAN) scans as a
-signed-in member of staff. Supervisors' actions always need a supervisor's session.
+The rules themselves (which route needs whom) are the table in `gate_node.access_rules`,
+enforced by `gate_node.guard`; this module answers the questions the guard asks.
+
+The anonymous kiosk is the kiosk browser and the camera loop on the gate itself: a request
+from loopback that carries no forwarding proxy's headers (a proxy on the gate forwarding a
+LAN client connects from loopback too, and says so in `X-Forwarded-For`).
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
-from gate_node.errors import Forbidden, NotSignedIn
 from gate_node.staff import Sessions, SignInThrottle, StaffMember
 
 SESSION_COOKIE = "vg_session"
+# Headers by which a proxy says whom it forwards: such a request is not the kiosk's own.
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 
 
 def session_token(request: Request) -> str | None:
@@ -42,7 +46,7 @@ def _is_loopback_host(host: str) -> bool:
 
 
 class Access:
-    """The gate's sessions, sign-in throttle and access rules."""
+    """The gate's sessions, sign-in throttle and the facts its access rules need."""
 
     def __init__(
         self,
@@ -50,11 +54,14 @@ class Access:
         trust_loopback: bool,
         clock: Callable[[], dt.datetime],
         is_active: Callable[[str], bool],
+        venue_secret: bytes | None = None,
     ) -> None:
         self.trust_loopback = trust_loopback
         self.clock = clock
         # Staff can be disabled on any gate (and replicated): checked on every request.
         self.is_active = is_active
+        # Signs peer (sync) requests; None on a gate that does not replicate.
+        self.venue_secret = venue_secret
         self.sessions = Sessions()
         self.throttle = SignInThrottle()
 
@@ -67,18 +74,8 @@ class Access:
             return None
         return staff
 
-    def scanner(self, request: Request) -> StaffMember | None:
-        """Who scans: staff, or anonymous from loopback; otherwise NotSignedIn."""
-        staff = self.staff(request)
-        if staff is None and not (self.trust_loopback and is_loopback(request)):
-            raise NotSignedIn("sign in with your staff PIN to scan from this device")
-        return staff
-
-    def supervisor(self, request: Request) -> StaffMember:
-        """The signed-in supervisor; NotSignedIn or Forbidden otherwise."""
-        staff = self.staff(request)
-        if staff is None:
-            raise NotSignedIn("sign in with a supervisor's PIN")
-        if not staff.is_supervisor:
-            raise Forbidden("this needs a supervisor")
-        return staff
+    def from_kiosk(self, request: Request) -> bool:
+        """Whether this is the gate's own kiosk or camera loop, trusted without a session."""
+        if not self.trust_loopback or not is_loopback(request):
+            return False
+        return not any(name in request.headers for name in FORWARDING_HEADERS)

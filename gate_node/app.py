@@ -29,9 +29,11 @@ from gate_node.decode_route import decode_route
 from gate_node.discovery import Advert, Discovery
 from gate_node.door_time import zone_labels
 from gate_node.errors import GateError
+from gate_node.guard import caller_of, guard_routes
 from gate_node.hlc import MAX_SKEW_MS, clock_suspect
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
 from gate_node.live import LiveFeed
+from gate_node.scan_answers import TicketView
 from gate_node.scanning import ScanService, utc_now
 from gate_node.search_route import search_routes
 from gate_node.settings import GateSettings
@@ -101,6 +103,8 @@ class DoubleAdmissionView(msgspec.Struct):
     ticket_id: str
     stands: PassageView
     double: PassageView
+    # Type, seat and holder (where the type shows holders) of a ticket the replica lists.
+    ticket: TicketView | None = None
 
 
 class ClockSkewView(msgspec.Struct):
@@ -179,10 +183,11 @@ def create_app(settings: GateSettings) -> Starlette:
         trust_loopback=settings.trust_loopback,
         clock=service.clock,
         is_active=lambda staff_id: staff_store.is_active(conn, staff_id),
+        venue_secret=settings.venue_secret,
     )
 
     async def scan(request: Request) -> Response:
-        staff = access.scanner(request)
+        staff = caller_of(request).staff
         body = decode_body(_scan_request, await read_body(request, settings.max_body_bytes))
         answer = service.scan(
             body.code,
@@ -195,7 +200,7 @@ def create_app(settings: GateSettings) -> Starlette:
         return json_response(answer)
 
     def peer_links() -> list[PeerLink]:
-        return [PeerLink(v.gate or v.url, v.reachable, v.skew_ms) for v in peer_views()]
+        return [PeerLink(v.gate, v.url, v.reachable, v.skew_ms) for v in peer_views()]
 
     def peer_views() -> list[PeerView]:
         if peering is None:
@@ -237,7 +242,12 @@ def create_app(settings: GateSettings) -> Starlette:
         return json_response(
             AlertsAnswer(
                 [
-                    DoubleAdmissionView(d.ticket_id, _passage(d.stands), _passage(d.double))
+                    DoubleAdmissionView(
+                        d.ticket_id,
+                        _passage(d.stands),
+                        _passage(d.double),
+                        service.listed_ticket(d.ticket_id),
+                    )
                     for d in service.double_admissions()
                 ],
                 [
@@ -249,10 +259,12 @@ def create_app(settings: GateSettings) -> Starlette:
         )
 
     async def events(request: Request) -> Response:
+        headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
+        if request.method == "HEAD":
+            # No body for HEAD: an endless stream would keep the connection busy for good.
+            return Response(media_type="text/event-stream", headers=headers)
         return StreamingResponse(
-            live_stream(service.feed, request),
-            media_type="text/event-stream",
-            headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+            live_stream(service.feed, request), media_type="text/event-stream", headers=headers
         )
 
     async def on_gate_error(request: Request, exc: Exception) -> Response:
@@ -285,19 +297,25 @@ def create_app(settings: GateSettings) -> Starlette:
                 sync_replica.close()
             conn.close()
 
-    app = Starlette(
-        routes=[
+    # Each route's access rule is declared in gate_node/access_rules.py and enforced by the
+    # guard before the route runs.
+    routes = guard_routes(
+        [
             Route("/api/v1/scan", scan, methods=["POST"]),
             Route("/api/v1/status", status, methods=["GET"]),
             Route("/api/v1/events", events, methods=["GET"]),
             Route("/api/v1/alerts", alerts, methods=["GET"]),
             *staff_routes(service, access, settings.max_body_bytes),
-            *search_routes(service, access, settings.data_dir, settings.max_body_bytes),
+            *search_routes(service, settings.data_dir, settings.max_body_bytes),
             *(peering.routes() if peering is not None else []),
             dashboard_route(settings, peer_links=peer_links),
-            decode_route(access.scanner),
+            decode_route(),
             *page_routes(),
         ],
+        access,
+    )
+    app = Starlette(
+        routes=routes,
         exception_handlers={
             GateError: on_gate_error,
             HTTPException: on_http_error,

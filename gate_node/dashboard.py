@@ -8,13 +8,14 @@ and hands them in; the summary is what `GET /api/v1/dashboard` answers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import msgspec
 
 from gate_node.timestamps import format_time, parse_time
+from gate_node.type_admissions import TicketTypeFigures
 
 # Reasons that say "this is not one of our tickets at all": many of them from one device in
 # a short time is someone trying codes, or a broken scanner. Both need a manager's eyes.
@@ -95,20 +96,30 @@ class Alert(msgspec.Struct):
     message: str
 
 
+# What a gate is doing, judged from the replicated scans alone, so that every gate says the
+# same of the same gate: `scanning` (a scan in the last `quiet_minutes`), `quiet` (none,
+# while another gate scanned: an alert), `idle` (none, and no other gate scanned either).
+GateState = Literal["scanning", "quiet", "idle"]
+# How the gate showing the dashboard replicates with a gate: its own view, unlike the state.
+SyncState = Literal["this gate", "replicating", "unreachable", "no link"]
+
+
 class GatePanelEntry(msgspec.Struct):
     name: str
     this_gate: bool
     last_scan_at: str | None
-    state: Literal["online", "quiet", "unknown"]
-    # How this gate replicates with it: "this gate", "replicating" or "unreachable".
-    sync: str = "this gate"
+    # None for a peer not reached yet: known by its address only, not as a gate.
+    state: GateState | None
+    sync: SyncState = "this gate"
     skew_ms: int | None = None
 
 
 class PeerLink(msgspec.Struct):
-    """A peer as this gate's replication sees it (gate_node.venue)."""
+    """A peer as this gate's replication sees it (gate_node.venue): its gate name once the
+    peer has answered, and its address."""
 
-    name: str
+    gate: str | None
+    url: str
     reachable: bool
     skew_ms: int | None
 
@@ -133,6 +144,7 @@ class DashboardView(msgspec.Struct):
     alerts: list[Alert]
     peers: list[GatePanelEntry]
     chart_minutes: int
+    ticket_types: list[TicketTypeFigures] = []
 
 
 def _minute(moment: dt.datetime) -> dt.datetime:
@@ -181,8 +193,11 @@ def gate_stats(
     now: dt.datetime,
     this_gate: str,
     rate_minutes: int,
+    *,
+    known_gates: Iterable[str] = (),
 ) -> list[GateStats]:
-    """Per gate: totals, rejections by reason, admissions in the last minute and the rate."""
+    """Per gate: totals, rejections by reason, admissions in the last minute and the rate;
+    for this gate, every gate in `known_gates` and every gate that recorded a scan."""
     stats: dict[str, GateStats] = {}
 
     def entry(gate: str) -> GateStats:
@@ -190,7 +205,8 @@ def gate_stats(
             stats[gate] = GateStats(gate, gate == this_gate, 0, 0, 0, {}, 0, 0.0, None)
         return stats[gate]
 
-    entry(this_gate)
+    for gate in (this_gate, *known_gates):
+        entry(gate)
     for c in counts:
         s = entry(c.gate)
         if c.status == "ok":
@@ -269,17 +285,32 @@ def invalid_bursts(
     return alerts
 
 
+def gate_states(
+    last_scans: Mapping[str, str | None], now: dt.datetime, quiet_minutes: int
+) -> dict[str, GateState]:
+    """The state of every gate from when each last scanned (None: never). Pure, and blind
+    to which gate asks: every gate derives the same states from the same replicated scans."""
+    since = now - dt.timedelta(minutes=quiet_minutes)
+    busy = {g for g, at in last_scans.items() if at is not None and parse_time(at) > since}
+
+    def state(gate: str) -> GateState:
+        if gate in busy:
+            return "scanning"
+        return "quiet" if busy - {gate} else "idle"
+
+    return {gate: state(gate) for gate in last_scans}
+
+
 def quiet_gates(gates: Sequence[GateStats], now: dt.datetime, quiet_minutes: int) -> list[Alert]:
     """Gates with no scan for `quiet_minutes` while at least one other gate scanned in that
-    time: a camera, network or staffing problem at that door."""
-    since = now - dt.timedelta(minutes=quiet_minutes)
-    last = {g.gate: None if g.last_scan_at is None else parse_time(g.last_scan_at) for g in gates}
-    busy = {gate for gate, at in last.items() if at is not None and at > since}
+    time (state `quiet`): a camera, network or staffing problem at that door."""
+    last = {g.gate: g.last_scan_at for g in gates}
+    states = gate_states(last, now, quiet_minutes)
     alerts: list[Alert] = []
     for gate, at in sorted(last.items()):
-        if gate in busy or not busy - {gate}:
+        if states[gate] != "quiet":
             continue
-        idle = "never scanned" if at is None else f"no scans since {format_time(at)}"
+        idle = "never scanned" if at is None else f"no scans since {format_time(parse_time(at))}"
         alerts.append(
             Alert(
                 "gate_quiet",
@@ -287,7 +318,7 @@ def quiet_gates(gates: Sequence[GateStats], now: dt.datetime, quiet_minutes: int
                 None,
                 0,
                 None,
-                None if at is None else format_time(at),
+                at,
                 f"{gate}: {idle}, while other gates are scanning",
             )
         )
@@ -303,13 +334,23 @@ def build_dashboard(
     inside: int,
     settings: DashboardSettings = DashboardSettings(),
     peer_links: Sequence[PeerLink] = (),
+    ticket_types: Sequence[TicketTypeFigures] = (),
 ) -> DashboardView:
-    """The dashboard at `now` from the event's per-gate counts, its recent scans and the
-    state of replication with each peer."""
-    gates = gate_stats(counts, recent, now, this_gate, settings.rate_minutes)
+    """The dashboard at `now` from the event's per-gate counts, its recent scans, the state
+    of replication with each peer and the admissions per ticket type.
+
+    Every gate that this gate knows (itself, its peers by name, every gate in the scans) is
+    listed, with a state derived from the scans alone: gates that hold the same scans show
+    the same gates in the same states; only `sync` and `this_gate` are this gate's view."""
+    named = {link.gate for link in peer_links if link.gate is not None}
+    gates = gate_stats(
+        counts, recent, now, this_gate, settings.rate_minutes, known_gates=sorted(named)
+    )
     alerts = invalid_bursts(recent, now, settings) + quiet_gates(gates, now, settings.quiet_minutes)
-    quiet = {a.gate for a in alerts if a.kind == "gate_quiet"}
-    this = next(g for g in gates if g.this_gate)
+    states = gate_states({g.gate: g.last_scan_at for g in gates}, now, settings.quiet_minutes)
+    links = {link.gate: link for link in peer_links if link.gate is not None}
+    panel = [_panel_entry(g, states[g.gate], links.get(g.gate)) for g in gates]
+    unnamed = [link for link in peer_links if link.gate is None]
     return DashboardView(
         generated_at=format_time(now),
         gate=this_gate,
@@ -318,24 +359,24 @@ def build_dashboard(
         gates=gates,
         admissions=admissions_by_minute(recent, now, settings.chart_minutes),
         alerts=alerts,
-        peers=[
-            GatePanelEntry(
-                this_gate,
-                True,
-                this.last_scan_at,
-                "quiet" if this_gate in quiet else "online",
-            ),
-            *(_peer_entry(link, gates, quiet) for link in peer_links),
+        peers=panel
+        + [
+            GatePanelEntry(link.url, False, None, None, _sync(link), link.skew_ms)
+            for link in sorted(unnamed, key=lambda link: link.url)
         ],
         chart_minutes=settings.chart_minutes,
+        ticket_types=list(ticket_types),
     )
 
 
-def _peer_entry(link: PeerLink, gates: list[GateStats], quiet: set[str]) -> GatePanelEntry:
-    stats = next((g for g in gates if g.gate == link.name), None)
-    last = None if stats is None else stats.last_scan_at
-    state: Literal["online", "quiet", "unknown"] = (
-        "unknown" if stats is None else "quiet" if link.name in quiet else "online"
-    )
-    sync = "replicating" if link.reachable else "unreachable"
-    return GatePanelEntry(link.name, False, last, state, sync, link.skew_ms)
+def _sync(link: PeerLink) -> SyncState:
+    return "replicating" if link.reachable else "unreachable"
+
+
+def _panel_entry(stats: GateStats, state: GateState, link: PeerLink | None) -> GatePanelEntry:
+    if stats.this_gate:
+        sync: SyncState = "this gate"
+    else:
+        sync = "no link" if link is None else _sync(link)
+    skew = None if link is None else link.skew_ms
+    return GatePanelEntry(stats.gate, stats.this_gate, stats.last_scan_at, state, sync, skew)

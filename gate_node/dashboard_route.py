@@ -29,6 +29,7 @@ from gate_node.dashboard import (
 )
 from gate_node.scanning import utc_now
 from gate_node.settings import GateSettings
+from gate_node.type_admissions import load_type_admissions
 
 # An annulled admission no longer counts anywhere.
 _COUNTS_SQL = (
@@ -67,6 +68,7 @@ def load_dashboard(
         since = now - dt.timedelta(minutes=settings.recent_minutes)
         recent = [ScanRow(*row) for row in conn.execute(_RECENT_SQL, (scan_id_floor(since),))]
         inside = replica.inside_count(conn)
+        types = load_type_admissions(conn)
     finally:
         conn.close()
     return build_dashboard(
@@ -77,6 +79,7 @@ def load_dashboard(
         inside=inside,
         settings=settings,
         peer_links=peer_links,
+        ticket_types=types,
     )
 
 

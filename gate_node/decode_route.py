@@ -11,7 +11,6 @@ costs a gate that never sees a handheld about 150 ms here (far more on a Pi).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
@@ -71,17 +70,12 @@ def load_decoder(name: str) -> Decoder:
         raise DecoderMissing(str(exc)) from None
 
 
-def decode_route(
-    authorize: Callable[[Request], object],
-    decoder_name: str = DEFAULT_DECODER,
-    limit: int = MAX_FRAME_BYTES,
-) -> Route:
+def decode_route(decoder_name: str = DEFAULT_DECODER, limit: int = MAX_FRAME_BYTES) -> Route:
     """The route decoding frames with the decoder registered as `decoder_name`.
 
-    `authorize(request)` raises a GateError for clients that may not scan (the same rule as
-    the scan API: decoding costs CPU time that scans need). The decoder is made on the first
-    frame, so a gate without zxing-cpp still starts and answers 503 `decoder_unavailable`
-    here only.
+    Its access rule is the scan API's (decoding costs CPU time that scans need). The decoder
+    is made on the first frame, so a gate without zxing-cpp still starts and answers 503
+    `decoder_unavailable` here only.
     """
 
     @functools.cache
@@ -89,7 +83,6 @@ def decode_route(
         return load_decoder(decoder_name)
 
     async def endpoint(request: Request) -> Response:
-        authorize(request)
         jpeg = await read_body(request, limit)
         # Made in the worker thread too: the first import of OpenCV must not stall scans.
         codes = await anyio.to_thread.run_sync(lambda: decode_jpeg(decoder(), jpeg))

@@ -74,6 +74,20 @@ class NotSignedIn(GateError):
     http_status = 401
 
 
+class NotAPeer(GateError):
+    """A replication request without a valid venue signature: not one of the venue's gates."""
+
+    code = "not_a_peer"
+    http_status = 401
+
+
+class UndeclaredRoute(GateError):
+    """A route the gate would serve has no rule in `gate_node.access_rules`: the gate does
+    not start (a programming error, never an HTTP answer)."""
+
+    code = "undeclared_route"
+
+
 class BadPin(GateError):
     """No active member of staff has this PIN."""
 

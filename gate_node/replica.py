@@ -448,17 +448,26 @@ def scan_totals(conn: sqlite3.Connection) -> ScanTotals:
             else:
                 exits += n
         else:
-            by_reason[reason] = by_reason.get(reason, 0) + n
+            # A merged row may arrive one column at a time: a rejection without its reason
+            # yet counts as "unknown", as on the dashboard.
+            named = reason or "unknown"
+            by_reason[named] = by_reason.get(named, 0) + n
     return ScanTotals(total, admitted, exits, sum(by_reason.values()), by_reason)
+
+
+# Each ticket's latest accepted scan, in the one order every node agrees on (hybrid clock
+# stamp, then site id, as one text that sorts that way: times can tie within a millisecond,
+# stamps cannot). SQLite's bare-column rule: with max(), `direction` comes from the row
+# holding the max.
+LATEST_SCANS: Final = (
+    "SELECT ticket_id, direction,"
+    " max(printf('%020d', coalesce(hlc, 0)) || coalesce(site, '')) FROM scans"
+    " WHERE status = 'ok' AND ticket_id IS NOT NULL"
+    " AND id NOT IN (SELECT scan_id FROM annulments) GROUP BY ticket_id"
+)
 
 
 def inside_count(conn: sqlite3.Connection) -> int:
     """Tickets whose latest accepted scan was an entry."""
-    # SQLite's bare-column rule: with max(), `direction` comes from the row holding the max.
-    row = conn.execute(
-        "SELECT count(*) FROM (SELECT direction, max(at || id) FROM scans"
-        " WHERE status = 'ok' AND ticket_id IS NOT NULL"
-        " AND id NOT IN (SELECT scan_id FROM annulments) GROUP BY ticket_id)"
-        " WHERE direction = 'in'"
-    ).fetchone()
-    return int(row[0])
+    sql = f"SELECT count(*) FROM ({LATEST_SCANS}) WHERE direction = 'in'"  # noqa: S608
+    return int(conn.execute(sql).fetchone()[0])

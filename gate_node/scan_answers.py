@@ -3,6 +3,8 @@ events. Shared by scans, supervisors' actions and replays of a repeated nonce.""
 
 from __future__ import annotations
 
+import uuid
+
 import msgspec
 
 from contract.ticket_token import TicketClaims
@@ -72,7 +74,13 @@ def ticket_view(
     """The ticket as door staff see it (the holder only where its type shows it)."""
     if ticket_id is None or claims is None or facts is None:
         return None
-    type_id = facts.ticket_type_id or claims.ticket_type_id
+    return listed_ticket(ticket_id, facts.ticket_type_id or claims.ticket_type_id, facts, event)
+
+
+def listed_ticket(
+    ticket_id: str, type_id: uuid.UUID, facts: TicketFacts, event: EventContext
+) -> TicketView:
+    """A ticket the replica lists, as door staff see it."""
     ticket_type = event.ticket_types.get(type_id)
     shows_holder = ticket_type is not None and ticket_type.shows_holder
     return TicketView(

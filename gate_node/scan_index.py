@@ -42,12 +42,16 @@ class ScanIndex:
         direction: str,
         gate: str,
         status: str,
-        at: str,
+        at: str | None,
         hlc: int | None,
         site: str | None,
     ) -> None:
         """Account for one scan that is now in the replica (again: nothing changes)."""
         if scan_id in self._seen:
+            return
+        if at is None:
+            # Merged rows may arrive a column at a time: a scan is placed once its time is
+            # there (its next merge tells the index again).
             return
         self._seen.add(scan_id)
         if nonce is not None:

@@ -39,6 +39,8 @@ from gate_node.scan_answers import (
     AnnulAnswer,
     ScanAnswer,
     ScanEvent,
+    TicketView,
+    listed_ticket,
     passage_view,
     reason_code,
     ticket_view,
@@ -215,6 +217,14 @@ class ScanService:
             {t: self.index.history[t] for t in candidates},
             {t: rules.get(uuid.UUID(types[t])) if t in types else None for t in candidates},
         )
+
+    def listed_ticket(self, ticket_id: str) -> TicketView | None:
+        """A ticket as the replica lists it (type, holder where its type shows holders,
+        seat); None for a ticket the replica does not list."""
+        facts = self.book.facts(ticket_id, ())
+        if self.event is None or facts.ticket_type_id is None:
+            return None
+        return listed_ticket(ticket_id, facts.ticket_type_id, facts, self.event)
 
     def annul(self, scan_id: str, staff: StaffMember, reason: str) -> AnnulAnswer:
         """A supervisor takes back an admission (within 15 minutes): it no longer counts."""

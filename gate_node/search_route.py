@@ -25,9 +25,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gate_node import replica
-from gate_node.access import Access
 from gate_node.decision import Decision, Passage, Reason, Status, Warning, decide_scan
 from gate_node.errors import InvalidQuery, NoEventLoaded
+from gate_node.guard import caller_of
 from gate_node.http import decode_body, json_response, read_body
 from gate_node.scanning import ScanService
 from gate_node.timestamps import format_time
@@ -176,14 +176,11 @@ def describe(
     )
 
 
-def search_routes(
-    service: ScanService, access: Access, data_dir: Path, max_body: int
-) -> list[Route]:
+def search_routes(service: ScanService, data_dir: Path, max_body: int) -> list[Route]:
     """The supervisors' search and admit-without-a-code routes over `service`'s replica."""
     db_path = data_dir / replica.REPLICA_FILE
 
     async def search(request: Request) -> Response:
-        access.supervisor(request)
         text = search_text(request.query_params.get("q"))
         limit = search_limit(request.query_params.get("limit"))
         if service.event is None:
@@ -194,7 +191,7 @@ def search_routes(
         return json_response(SearchAnswer(text, found, truncated=len(rows) > limit))
 
     async def admit(request: Request) -> Response:
-        supervisor = access.supervisor(request)
+        supervisor = caller_of(request).member()
         body = decode_body(_admit_request, await read_body(request, max_body))
         ticket_id = _ticket_id(request.path_params["ticket_id"])
         answer = service.admit_found(

@@ -29,3 +29,6 @@ class GateSettings:
     # Added to the machine's wall clock: a diagnostic aid (and how tests give one gate a
     # wrong clock); VOELGOED_CLOCK_OFFSET_S sets it for `voelgoed gate serve`.
     clock_offset_s: float = 0.0
+    # Reverse proxies whose X-Forwarded-For names the client (`--trusted-proxy`); none: the
+    # header is ignored and the connecting address is the client.
+    trusted_proxies: tuple[str, ...] = ()

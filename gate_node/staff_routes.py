@@ -1,4 +1,7 @@
-"""Staff routes: PIN sign-in and sign-out, and supervisors' annul and override."""
+"""Staff routes: PIN sign-in and sign-out, and supervisors' annul and override.
+
+Who may call each is declared in `gate_node.access_rules` and checked by the guard.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from starlette.routing import Route
 
 from gate_node import staff_store
 from gate_node.access import SESSION_COOKIE, Access, session_token
-from gate_node.errors import BadPin, NotSignedIn, TooManyAttempts
+from gate_node.errors import BadPin, TooManyAttempts
+from gate_node.guard import caller_of
 from gate_node.http import decode_body, json_response, read_body
 from gate_node.replica import audit
 from gate_node.scanning import ScanService
@@ -92,18 +96,15 @@ def staff_routes(service: ScanService, access: Access, max_body: int) -> list[Ro
         return response
 
     async def me(request: Request) -> Response:
-        staff = access.staff(request)
-        if staff is None:
-            raise NotSignedIn("not signed in")
-        return json_response(_view(staff))
+        return json_response(_view(caller_of(request).member()))
 
     async def annul(request: Request) -> Response:
-        supervisor = access.supervisor(request)
+        supervisor = caller_of(request).member()
         body = decode_body(_reason, await read_body(request, max_body))
         return json_response(service.annul(request.path_params["scan_id"], supervisor, body.reason))
 
     async def override(request: Request) -> Response:
-        supervisor = access.supervisor(request)
+        supervisor = caller_of(request).member()
         body = decode_body(_reason, await read_body(request, max_body))
         answer = service.override(request.path_params["scan_id"], supervisor, body.reason)
         return json_response(answer)

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 
 from gate_node import replica
 from gate_node.discovery import Discovery
+from gate_node.replicated_values import accept_changes
 from gate_node.scanning import ScanService
 from sync.changes import Change
 from sync.client import AsyncSyncClient
@@ -49,7 +50,8 @@ def attach(conn: sqlite3.Connection, *, venue: bool) -> Replica | None:
     ).fetchone()
     if not venue and replicated is None:
         return None
-    return Replica(conn, site_id=bytes.fromhex(replica.site_id(conn)))
+    # What peers send is checked against what gates write before it is merged.
+    return Replica(conn, site_id=bytes.fromhex(replica.site_id(conn)), accept=accept_changes)
 
 
 @dataclass

@@ -47,3 +47,11 @@ class AuthenticationError(SyncError):
     """A changeset or request failed authentication; it is refused whole."""
 
     code = "unauthenticated"
+
+
+class RefusedChangeError(SyncError):
+    """A well-formed change row whose value the receiving service refuses (the service's
+    own check on what it replicates, e.g. a column's type or format; the message says why).
+    The whole batch is refused, as for any other error."""
+
+    code = "refused_change"

@@ -80,8 +80,13 @@ class Replica:
         site_id: bytes | None = None,
         merge_equal_values: bool = False,
         bulk: bool = True,
+        accept: Callable[[Sequence[Change]], None] | None = None,
     ) -> None:
         """Attach to ``conn``; ``site_id`` only applies when the database is new to sync.
+
+        ``accept(batch)``, when given, sees every well-formed batch before it is merged and
+        raises ``RefusedChangeError`` to refuse it whole: the service's own rules for the
+        values it replicates (sync itself takes any SQLite value).
 
         ``merge_equal_values=True`` breaks ties of equal col_version and equal value by site
         id (cr-sqlite's option; its default, and ours, is off). Every replica of a network
@@ -90,6 +95,7 @@ class Replica:
         """
         self._conn = conn
         self._bulk = bulk
+        self._accept = accept
         self._merge_equal_values = merge_equal_values
         self._txn = TransactionClock()
         self._merging = 0
@@ -431,6 +437,8 @@ class Replica:
         same rows again, or in another order, leaves the same tables.
         """
         batch, keys = check_changes(changes, self._tables)
+        if batch and self._accept is not None:
+            self._accept(batch)
         if not batch:
             # cr-sqlite inserts nothing then, so no transaction commits either.
             return ApplyResult(received=0, rows_changed=0, db_version=self.db_version())

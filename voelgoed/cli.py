@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import ipaddress
 import os
 import sys
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ def _gate_serve(args: argparse.Namespace) -> int:
         mdns_interfaces=tuple(args.mdns_interface),
         tls=bool(args.tls or args.tls_cert),
         clock_offset_s=float(os.environ.get("VOELGOED_CLOCK_OFFSET_S", "0")),
+        trusted_proxies=tuple(args.trusted_proxy),
     )
     tls = _tls_files(args)
     app = create_app(settings)
@@ -60,8 +62,27 @@ def _gate_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         ssl_certfile=None if tls is None else str(tls.cert),
         ssl_keyfile=None if tls is None else str(tls.key),
+        # uvicorn's default believes X-Forwarded-For from loopback, so any local process could
+        # pick the address the PIN throttle counts: only a proxy the tech names is believed.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
     )
     return 0
+
+
+def _proxy_address(value: str) -> str:
+    """An address or network (CIDR) of a proxy whose X-Forwarded-For is believed."""
+    try:
+        if "/" in value:
+            ipaddress.ip_network(value, strict=False)
+        else:
+            ipaddress.ip_address(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/24);"
+            " a proxy is trusted by address, never all of them (*)"
+        ) from None
+    return value
 
 
 def _venue_secret(path: Path | None) -> bytes | None:
@@ -205,7 +226,18 @@ def _add_serve_command(gate_commands: argparse._SubParsersAction[argparse.Argume
     serve.add_argument(
         "--require-sign-in",
         action="store_true",
-        help="require a staff sign-in for scans from this machine too (default: only others)",
+        help="no anonymous kiosk: this machine's browser and camera loop need a staff session"
+        " too to scan or read the live feed, alerts and dashboard (default: only other devices)",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        type=_proxy_address,
+        metavar="ADDR",
+        help="a reverse proxy in front of the gate (IP address or network, repeatable): only"
+        " its X-Forwarded-For names the client (for the PIN throttle and the kiosk rule);"
+        " without it the header is ignored",
     )
     serve.add_argument(
         "--tls",

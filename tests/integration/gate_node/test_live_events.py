@@ -42,3 +42,13 @@ def test_each_scan_is_pushed_to_subscribers(shared_gate: Gate, demo: DemoFixture
     assert [e["answer"]["scan_id"] for _, e in events] == [first["scan_id"], second["scan_id"]]  # type: ignore[index]
     assert events[1][1]["answer"]["reason"] == "already_scanned"  # type: ignore[index]
     assert events[0][1]["gate"] == "gate-1"
+
+
+def test_head_on_the_live_feed_answers_and_frees_the_connection(shared_gate: Gate) -> None:
+    # HEAD has no body: the feed's endless stream must not start, or the connection stays
+    # busy and the client's next request on it waits forever.
+    with httpx.Client(base_url=shared_gate.url, timeout=5) as client:
+        head = client.head("/api/v1/events")
+        assert head.status_code == 200
+        assert head.headers["content-type"].startswith("text/event-stream")
+        assert client.get("/api/v1/status").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -81,6 +82,7 @@ def venue_args(tmp_path: Path, *extra: str) -> tuple[str, ...]:
 
 
 MDNS = ("--mdns-interface", "127.0.0.1")
+NAMES = ("north", "south", "east")
 
 
 def test_three_gates_find_each_other_by_mdns_and_refuse_a_ticket_admitted_elsewhere(
@@ -184,7 +186,50 @@ def test_the_dashboard_lists_every_gate_with_its_sync_state(
         peers = north.client.get("/api/v1/dashboard").json()["peers"]
         return {p["name"]: (p["sync"], p["state"]) for p in peers}
 
-    wait_for(lambda: panel().get("south") == ("replicating", "online"))
+    wait_for(lambda: panel().get("south") == ("replicating", "scanning"))
     assert panel()["north"] == ("this gate", "quiet")  # south scans, north has not
     south.process.kill()
     wait_for(lambda: panel()["south"][0] == "unreachable")  # type: ignore[index]
+
+
+def test_every_gate_reports_the_same_state_for_each_gate(
+    start_gate: GateFactory, demo: DemoFixture, tmp_path: Path
+) -> None:
+    ports = [free_port() for _ in range(3)]
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    gates = []
+    for i, name in enumerate(("north", "south", "east")):
+        peers = [arg for j, url in enumerate(urls) if j != i for arg in ("--peer", url)]
+        gates.append(start_gate(name, port=ports[i], extra_args=venue_args(tmp_path, *peers)))
+    north, south, _ = gates
+    north.scan(demo.take().qr)
+    south.scan(demo.take().qr)  # east scans nothing
+
+    def dashboards() -> list[dict[str, Any]]:
+        return [g.client.get("/api/v1/dashboard").json() for g in gates]
+
+    def settled() -> bool:
+        views = dashboards()
+        return all(
+            v["totals"]["admitted"] == 2 and {p["name"] for p in v["peers"]} == set(NAMES)
+            for v in views
+        )
+
+    wait_for(settled, timeout=15)
+    views = dashboards()
+    panels = [{p["name"]: (p["state"], p["last_scan_at"]) for p in v["peers"]} for v in views]
+    assert panels[0] == panels[1] == panels[2]
+    assert {name: state for name, (state, _) in panels[0].items()} == {
+        "north": "scanning",
+        "south": "scanning",
+        "east": "quiet",
+    }
+    assert panels[0]["east"][1] is None  # never scanned, on every gate's dashboard
+    quiet = [sorted(a["gate"] for a in v["alerts"] if a["kind"] == "gate_quiet") for v in views]
+    assert quiet == [["east"], ["east"], ["east"]]
+    # Only this gate's own view differs: which entry is itself.
+    assert [[p["name"] for p in v["peers"] if p["this_gate"]] for v in views] == [
+        ["north"],
+        ["south"],
+        ["east"],
+    ]

@@ -7,9 +7,11 @@ import datetime as dt
 from gate_node.dashboard import (
     DashboardSettings,
     GateCount,
+    PeerLink,
     ScanRow,
     admissions_by_minute,
     build_dashboard,
+    gate_states,
     invalid_bursts,
 )
 from gate_node.timestamps import format_time
@@ -58,14 +60,14 @@ def test_totals_and_per_gate_figures() -> None:
     assert first.admissions_per_minute == 0.6  # 3 admissions in the last 5 minutes
     assert first.last_scan_at == ago(10)
     assert second.admitted_last_minute == 1
-    assert [p.name for p in view.peers] == ["gate-1"]
+    assert [p.name for p in view.peers] == ["gate-1", "gate-2"]  # every gate in the scans
 
 
 def test_this_gate_is_listed_before_it_has_scanned() -> None:
     view = build_dashboard([], [], now=NOW, this_gate="north", inside=0)
     assert [(g.gate, g.admitted, g.last_scan_at) for g in view.gates] == [("north", 0, None)]
     assert view.alerts == []
-    assert view.peers[0].state == "online"
+    assert (view.peers[0].state, view.peers[0].last_scan_at) == ("idle", None)
 
 
 def test_admissions_by_minute_buckets_entries_by_gate() -> None:
@@ -120,3 +122,60 @@ def test_no_gate_is_quiet_when_every_gate_is() -> None:
         GateCount("gate-2", "in", "ok", None, 10, ago(600)),
     ]
     assert build_dashboard(counts, [], now=NOW, this_gate="gate-1", inside=20).alerts == []
+
+
+def test_every_gate_says_the_same_of_each_gate_from_the_same_scans() -> None:
+    # north scanned just now, south ten minutes ago, east never: each gate's own dashboard
+    # and its peers' must agree (they once said "quiet" of east on east, "unknown" elsewhere).
+    counts = [
+        GateCount("north", "in", "ok", None, 10, ago(30)),
+        GateCount("south", "in", "ok", None, 4, ago(600)),
+    ]
+    names = ("north", "south", "east")
+
+    def panel(this: str) -> dict[str, tuple[str | None, str | None]]:
+        links = [PeerLink(n, f"http://{n}:8700", True, 0) for n in names if n != this]
+        view = build_dashboard(counts, [], now=NOW, this_gate=this, inside=14, peer_links=links)
+        assert {g.gate for g in view.gates} == set(names)
+        quiet = sorted(a.gate for a in view.alerts if a.kind == "gate_quiet")
+        assert quiet == ["east", "south"]
+        return {p.name: (p.state, p.last_scan_at) for p in view.peers}
+
+    panels = [panel(this) for this in names]
+    assert panels[0] == panels[1] == panels[2]
+    assert panels[0] == {
+        "north": ("scanning", ago(30)),
+        "south": ("quiet", ago(600)),
+        "east": ("quiet", None),
+    }
+
+
+def test_the_sync_column_is_the_viewing_gates_own() -> None:
+    counts = [GateCount("north", "in", "ok", None, 1, ago(30))]
+    links = [
+        PeerLink("south", "http://south:8700", False, None),
+        PeerLink(None, "http://10.0.0.9:8700", False, None),
+    ]
+    view = build_dashboard(counts, [], now=NOW, this_gate="north", inside=1, peer_links=links)
+    sync = {p.name: (p.sync, p.state) for p in view.peers}
+    assert sync == {
+        "north": ("this gate", "scanning"),
+        "south": ("unreachable", "quiet"),
+        # Not reached yet: known by its address only, so no state is claimed for it.
+        "http://10.0.0.9:8700": ("unreachable", None),
+    }
+
+
+def test_a_gate_known_only_from_scans_has_no_link() -> None:
+    counts = [GateCount("vip", "in", "ok", None, 1, ago(30))]
+    view = build_dashboard(counts, [], now=NOW, this_gate="north", inside=1)
+    assert [(p.name, p.sync, p.state) for p in view.peers] == [
+        ("north", "this gate", "quiet"),
+        ("vip", "no link", "scanning"),
+    ]
+
+
+def test_gate_states_before_doors_and_after_they_close() -> None:
+    assert gate_states({"a": None, "b": None}, NOW, 5) == {"a": "idle", "b": "idle"}
+    assert gate_states({"a": ago(900), "b": ago(600)}, NOW, 5) == {"a": "idle", "b": "idle"}
+    assert gate_states({"a": ago(10), "b": None}, NOW, 5) == {"a": "scanning", "b": "quiet"}
