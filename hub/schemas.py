@@ -30,11 +30,12 @@ ShortName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"
 Text = Annotated[str, msgspec.Meta(max_length=5000)]
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=SLUG_PATTERN)]
-# A deliverable address, as sign-up forms check it: a local part without spaces, quotes or
-# brackets (at most 64 characters), and a domain of dot-separated labels ending in a name
-# (letters of any script), so "name@example", "a@@b.org" and "a b@c.org" are refused.
+# A deliverable address, as sign-up forms check it: a local part of plain ASCII (what mail
+# servers accept) without spaces, quotes or brackets, at most 64 characters, and a domain
+# of dot-separated labels ending in a name (letters of any script), so "name@example",
+# "a@@b.org" and "a b@c.org" are refused.
 EMAIL_PATTERN = (
-    r"^(?=[^@]{1,64}@)[^@\s\"(),:;<>\[\]\\]+"
+    r"^(?=[\x21-\x7e]{1,64}@)[^@\s\"(),:;<>\[\]\\]+"
     r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$"
 )
 Email = Annotated[str, msgspec.Meta(max_length=254, pattern=EMAIL_PATTERN)]

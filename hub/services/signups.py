@@ -22,6 +22,7 @@ from hub.mail import letters, outbox
 from hub.mail.compose import Letter, address_problem, compose
 from hub.mail.config import Mailing
 from hub.models import OutboxMessage, SignupRequest, User
+from hub.schemas import is_email
 from hub.services import accounts
 
 LINK_HOURS: Final = 24
@@ -40,9 +41,11 @@ async def request_account(email: str, now: dt.datetime, mailing: Mailing) -> str
     """Email `email` a way in (a link to finish signing up, or a note that it has an
     account); the normalised address. The same answer whatever the address."""
     email = accounts.normalise_email(email)
-    problem = address_problem(email) if "@" in email else "enter a valid email address"
-    if problem or len(email) > 254:
-        raise ValidationFailed(problem or "the email address is too long")
+    if not is_email(email):
+        raise ValidationFailed("enter an email address like name@example.org")
+    problem = address_problem(email)
+    if problem:
+        raise ValidationFailed(problem)
     hour_ago = now - dt.timedelta(hours=1)
     sent = OutboxMessage.filter(kind__in=KINDS, created_at__gt=hour_ago)
     if await sent.filter(to_address=email).count() >= PER_ADDRESS_HOURLY:

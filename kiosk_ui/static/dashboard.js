@@ -6,7 +6,7 @@
 // first (the handheld's sign-in), and the page asks again when the session ends.
 
 import {
-  GateError, NetworkError, currentStaff, signIn, signOut, subscribeScans,
+  GateError, NetworkError, currentStaff, signIn, signInProblem, signOut, subscribeScans,
 } from "./gate_api.js";
 import { UTC_CLOCK, formatTime } from "./door_time.js";
 
@@ -328,12 +328,7 @@ $("signin-form").addEventListener("submit", async (event) => {
     await signIn($("pin").value);
     await open();
   } catch (err) {
-    const words = {
-      bad_pin: "Wrong PIN.",
-      too_many_attempts: "Too many attempts: wait a minute and try again.",
-    };
-    $("signin-error").textContent =
-      err instanceof NetworkError ? "Cannot reach the gate." : words[err.code] ?? err.message;
+    $("signin-error").textContent = signInProblem(err);
     $("pin").value = "";
   }
 });

@@ -84,6 +84,14 @@ export async function currentStaff() {
 }
 
 export const signIn = (pin) => call("POST", "/api/v1/staff/sign-in", { pin });
+/** What a failed PIN sign-in tells the person at the door. */
+export function signInProblem(err) {
+  const words = {
+    bad_pin: "Wrong PIN.",
+    too_many_attempts: "Too many attempts: wait a minute and try again.",
+  };
+  return err instanceof NetworkError ? "Cannot reach the gate." : words[err.code] ?? err.message;
+}
 export const signOut = () => call("POST", "/api/v1/staff/sign-out", {});
 export const annulScan = (scanId, reason) =>
   call("POST", `/api/v1/scans/${encodeURIComponent(scanId)}/annul`, { reason });

@@ -10,7 +10,7 @@
 import { ResultScreen, unlockAudio } from "./result.js";
 import {
   GateError, NetworkError, admitFound, currentStaff, decodeFrame, gateStatus, newNonce, postScan,
-  reasonForm, searchTickets, signIn, signOut, supervisorActions,
+  reasonForm, searchTickets, signIn, signInProblem, signOut, supervisorActions,
 } from "./gate_api.js";
 import { UTC_CLOCK, describeDoor, formatTime } from "./door_time.js";
 
@@ -398,12 +398,7 @@ $("signin-form").addEventListener("submit", async (event) => {
     const { staff: member } = await signIn($("pin").value);
     showScanner(member);
   } catch (err) {
-    const words = {
-      bad_pin: "Wrong PIN.",
-      too_many_attempts: "Too many attempts: wait a minute and try again.",
-    };
-    $("signin-error").textContent =
-      err instanceof NetworkError ? "Cannot reach the gate." : words[err.code] ?? err.message;
+    $("signin-error").textContent = signInProblem(err);
     $("pin").value = "";
   }
 });

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from hub import database
 from hub.models import User
@@ -27,6 +28,7 @@ from hub.provisioning import create_org
 from hub.roles import Role
 from hub.schemas import ApiKeyIn
 from hub.services import accounts
+from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from voelgoed.processes import ServerProcess, free_port, voelgoed_command
 
 LOCAL_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -139,6 +141,37 @@ async def _make_key(url: str, slug: str, email: str, role: Role) -> str:
 
 
 OrgFactory = Callable[..., Org]
+
+
+# The organiser app in a real browser. Module-scoped: Playwright's sync API keeps an event loop
+# running on this thread while a browser is open, and the hub tests run asyncio here too.
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    """Where each screen's picture is saved for people to look at (gitignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def page(browser: Browser, hub: Hub, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page of a fresh browser context on the hub (its own cookies). A test module may set
+    PAGE_HEIGHT (pixels) and PAGE_TIMEOUT_MS for its screens."""
+    height = getattr(request.module, "PAGE_HEIGHT", 900)
+    context = browser.new_context(base_url=hub.url, viewport={"width": 1280, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(getattr(request.module, "PAGE_TIMEOUT_MS", 10_000))
+    yield page
+    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -8,33 +8,16 @@ not a list of 7,020 ids: the list was larger than the hub takes (413).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.integration.hub.big_layout import BigLayout, make_big_layout
-from tests.integration.hub.conftest import PASSWORD, Hub, Org, OrgFactory
+from tests.integration.hub.conftest import PASSWORD, Org, OrgFactory
 from tests.integration.hub.seated_event import ok
-from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.integration.kiosk_ui.conftest import SCREENSHOTS
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, hub: Hub) -> Iterator[Page]:
-    context = browser.new_context(base_url=hub.url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
+PAGE_TIMEOUT_MS = 30_000  # big layouts take a while to draw
 
 
 def _arena(make_org: OrgFactory) -> tuple[Org, BigLayout]:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from hub.local_time import shown
 from hub.roles import Role
@@ -23,30 +21,6 @@ from tests.integration.hub.conftest import PASSWORD, Hub, Org, OrgFactory
 from tests.integration.hub.invites import join
 from tests.integration.hub.seated_event import build_seated_event, ok
 from tests.integration.hub.web_user import sign_in, sign_up
-from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
-
-
-@pytest.fixture
-def page(browser: Browser, hub: Hub) -> Iterator[Page]:
-    context = browser.new_context(base_url=hub.url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def new_org(make_org: OrgFactory) -> Org:

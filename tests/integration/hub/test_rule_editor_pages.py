@@ -8,20 +8,20 @@ every rule in words; JSON typed by hand stays possible, and its mistakes are exp
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from contract.event_package import decode_package
 from contract.gate_rules import rule_allows
 from hub.roles import Role
-from tests.integration.hub.conftest import PASSWORD, Hub, Org, OrgFactory
+from tests.integration.hub.conftest import PASSWORD, Org, OrgFactory
 from tests.integration.hub.seated_event import SeatedEvent, build_seated_event, ok
 from tests.integration.hub.web_user import sign_in
-from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.integration.kiosk_ui.conftest import SCREENSHOTS
+
+PAGE_HEIGHT = 1000
 
 
 def scan(**facts: object) -> dict[str, object]:
@@ -158,23 +158,6 @@ def test_rule_form_mistakes_are_explained_and_what_was_typed_stays(
 
 
 # In Chromium: the conditions' own fields, one more row, the list in words.
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, hub: Hub) -> Iterator[Page]:
-    context = browser.new_context(base_url=hub.url, viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def test_an_organiser_builds_rules_in_the_browser(page: Page, make_org: OrgFactory) -> None:

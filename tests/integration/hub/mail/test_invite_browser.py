@@ -6,34 +6,18 @@ lands in the organisation with the role. Screenshots: test-output/screenshots/hu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.integration.hub.conftest import PASSWORD, Hub, Org, OrgFactory
 from tests.integration.hub.mail.conftest import MailHub
 from tests.integration.hub.mail.test_delivery import link_in
-from tests.integration.kiosk_ui.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
 
 
 def in_thread(make: Callable[[], T]) -> T:
