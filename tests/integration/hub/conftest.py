@@ -8,6 +8,7 @@ hub runs as a child process (`voelgoed hub serve`) on a free loopback port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -33,6 +34,8 @@ from voelgoed.processes import ServerProcess, free_port, voelgoed_command
 
 LOCAL_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "door-open-2026"
+# One secret for every hub process of a run, as the workers of one hub share theirs.
+HUB_SECRET = secrets.token_urlsafe(24)
 
 
 def _server_url(tmp: Path) -> str:
@@ -44,18 +47,24 @@ def _server_url(tmp: Path) -> str:
     return database.embedded_url(tmp)
 
 
-@pytest.fixture(scope="session")
-def hub_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh, migrated database of this test run; dropped afterwards."""
-    server = _server_url(tmp_path_factory.mktemp("pg"))
-    name = f"vg_test_{os.getpid()}_{secrets.token_hex(4)}"
-    asyncio.run(database.create_database(server, name))
-    url = database.with_database(server, name)
+@contextlib.contextmanager
+def fresh_database(server_url: str, prefix: str = "vg_test") -> Iterator[str]:
+    """A new, migrated database on the server of `server_url`; dropped afterwards."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    asyncio.run(database.create_database(server_url, name))
+    url = database.with_database(server_url, name)
     try:
         asyncio.run(database.migrate(url))
         yield url
     finally:
-        asyncio.run(database.drop_database(server, name))
+        asyncio.run(database.drop_database(server_url, name))
+
+
+@pytest.fixture(scope="session")
+def hub_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database of this test run; dropped afterwards."""
+    with fresh_database(_server_url(tmp_path_factory.mktemp("pg"))) as url:
+        yield url
 
 
 @dataclass
@@ -73,9 +82,10 @@ class Hub:
         return c
 
 
-@pytest.fixture(scope="session")
-def hub(tmp_path_factory: pytest.TempPathFactory, hub_database_url: str) -> Iterator[Hub]:
-    data = tmp_path_factory.mktemp("hub")
+def serve_hub(
+    database_url: str, data: Path, *options: str, env: dict[str, str] | None = None
+) -> Hub:
+    """`voelgoed hub serve` on a free loopback port, once its health check answers."""
     port = free_port()
     process = ServerProcess(
         voelgoed_command(
@@ -86,30 +96,42 @@ def hub(tmp_path_factory: pytest.TempPathFactory, hub_database_url: str) -> Iter
             "--port",
             str(port),
             "--database-url",
-            hub_database_url,
+            database_url,
             "--log-level",
             "warning",
+            *options,
         ),
         port,
         log_path=data / "hub.log",
-        env={"VOELGOED_HUB_SECRET": secrets.token_urlsafe(24)},
+        env={"VOELGOED_HUB_SECRET": HUB_SECRET, **(env or {})},
     ).start(timeout=60)
-    hub = Hub(process.url, hub_database_url, data, process)
+    hub = Hub(process.url, database_url, data, process)
+    # The port opens before the lifespan (migrations, ORM) has finished.
+    with httpx.Client(base_url=hub.url) as probe:
+        for _ in range(400):
+            try:
+                if probe.get("/api/v1/health").status_code == 200:
+                    return hub
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+    process.stop()
+    raise TimeoutError("the hub did not become healthy")
+
+
+def stop_hub(hub: Hub) -> None:
+    for c in hub.clients:
+        c.close()
+    hub.process.stop()
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory, hub_database_url: str) -> Iterator[Hub]:
+    hub = serve_hub(hub_database_url, tmp_path_factory.mktemp("hub"))
     try:
-        # The port opens before the lifespan (migrations, ORM) has finished.
-        with httpx.Client(base_url=hub.url) as probe:
-            for _ in range(200):
-                try:
-                    if probe.get("/api/v1/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.05)
         yield hub
     finally:
-        for c in hub.clients:
-            c.close()
-        process.stop()
+        stop_hub(hub)
 
 
 @dataclass
@@ -174,27 +196,32 @@ def page(browser: Browser, hub: Hub, request: pytest.FixtureRequest) -> Iterator
     context.close()
 
 
+def new_org(hub: Hub, name: str = "Test org") -> Org:
+    """An org (with an admin user and an admin API key) made through the provisioning code."""
+    slug = f"org-{uuid.uuid4().hex[:10]}"
+    email = f"admin-{slug}@example.org"
+    done = asyncio.run(
+        create_org(
+            hub.database_url,
+            hub.data_dir,
+            email=email,
+            name="Admin",
+            password=PASSWORD,
+            org_name=name,
+            slug=slug,
+            api_key_name="admin key",
+        )
+    )
+    assert done.api_key is not None
+    api = hub.client(headers={"authorization": f"Bearer {done.api_key}"})
+    return Org(slug, email, done.api_key, api, hub)
+
+
 @pytest.fixture(scope="session")
 def make_org(hub: Hub) -> OrgFactory:
-    """Make an org (with an admin user and an admin API key) through the provisioning code."""
+    """Make an org on the session's hub (see `new_org`)."""
 
     def make(name: str = "Test org") -> Org:
-        slug = f"org-{uuid.uuid4().hex[:10]}"
-        email = f"admin-{slug}@example.org"
-        done = asyncio.run(
-            create_org(
-                hub.database_url,
-                hub.data_dir,
-                email=email,
-                name="Admin",
-                password=PASSWORD,
-                org_name=name,
-                slug=slug,
-                api_key_name="admin key",
-            )
-        )
-        assert done.api_key is not None
-        api = hub.client(headers={"authorization": f"Bearer {done.api_key}"})
-        return Org(slug, email, done.api_key, api, hub)
+        return new_org(hub, name)
 
     return make

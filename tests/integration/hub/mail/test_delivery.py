@@ -20,13 +20,11 @@ from hub import database
 from hub.mail import outbox
 from hub.mail.compose import Letter, compose
 from hub.models import OutboxMessage
-from tests.integration.hub.conftest import PASSWORD
+from tests.integration.hub.conftest import PASSWORD, fresh_database, serve_hub
 from tests.integration.hub.invites import invite, link_path
 from tests.integration.hub.mail.conftest import (
     SENDER,
     MailHub,
-    fresh_database,
-    serve_hub,
     smtp_options,
 )
 from tests.integration.hub.mail.smtp_server import MailServer, Received, wait_until
