@@ -25,6 +25,8 @@ TABLES: Final = (
     "annulments",
     "audit_log",
     "replica_settings",
+    "devices",
+    "gates",
 )
 
 DDL: Final = """
@@ -119,6 +121,18 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE TABLE IF NOT EXISTS replica_settings (
     key TEXT PRIMARY KEY NOT NULL,
     value TEXT
+);
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY NOT NULL,           -- the device's id at the hub (a UUID)
+    name TEXT NOT NULL DEFAULT '',
+    gate TEXT,                              -- the gate name it serves
+    public_key BLOB,                        -- its Ed25519 key (32 bytes): signs its sync
+    state TEXT NOT NULL DEFAULT 'active',   -- active or revoked
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS gates (
+    id TEXT PRIMARY KEY NOT NULL,           -- an entrance of the event, named at the hub
+    name TEXT NOT NULL DEFAULT ''
 );
 """
 # Columns added to a table after replicas with it existed: `CREATE TABLE IF NOT EXISTS` leaves

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -13,6 +14,15 @@ from sync.errors import AuthenticationError, SyncError, WireFormatError
 from sync.replica import ApplyResult, Replica
 from sync.transport import CHANGESET_TYPE, Runner, decode_versions, encode_versions
 from sync.wire import ChangesetReader, encode_changeset_bytes
+
+Signer = Callable[[str, str, bytes], dict[str, str]]
+"""Headers that authenticate one request (method, path, body): the venue secret's HMAC or a
+device's signature (``sync.device_auth``)."""
+
+
+def secret_signer(secret: bytes) -> Signer:
+    """The offline mode's signer: the venue secret's HMAC."""
+    return lambda method, path, body: sign_request(secret, method, path, body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +41,24 @@ class SyncClient:
     """
 
     def __init__(
-        self, replica: Replica, http: httpx.Client, *, secret: bytes, prefix: str = "/sync"
+        self,
+        replica: Replica,
+        http: httpx.Client,
+        *,
+        secret: bytes,
+        prefix: str = "/sync",
+        signer: Signer | None = None,
     ) -> None:
         self._replica = replica
         self._http = http
         self._secret = secret
         self._prefix = prefix
+        self._sign = signer or secret_signer(secret)
 
     def _post(self, name: str, body: bytes, content_type: str) -> httpx.Response:
         path = f"{self._prefix}/{name}"
         url = self._http.base_url.join(path)
-        headers = sign_request(self._secret, "POST", url.path, body)
+        headers = self._sign("POST", url.path, body)
         headers["content-type"] = content_type
         return self._http.post(path, content=body, headers=headers)
 
@@ -69,7 +86,7 @@ class SyncClient:
         (only once the whole changeset has verified)."""
         body = encode_versions(self._replica.origin_versions())
         path = f"{self._prefix}/pull"
-        headers = sign_request(self._secret, "POST", self._http.base_url.join(path).path, body)
+        headers = self._sign("POST", self._http.base_url.join(path).path, body)
         headers["content-type"] = "application/msgpack"
         reader = ChangesetReader(secret=self._secret)
         with self._http.stream("POST", path, content=body, headers=headers) as response:
@@ -106,16 +123,18 @@ class AsyncSyncClient:
         secret: bytes,
         run: Runner,
         prefix: str = "/sync",
+        signer: Signer | None = None,
     ) -> None:
         self._replica = replica
         self._http = http
         self._secret = secret
         self._run = run
         self._prefix = prefix
+        self._sign = signer or secret_signer(secret)
 
     def _signed(self, name: str, body: bytes, content_type: str) -> tuple[str, dict[str, str]]:
         path = f"{self._prefix}/{name}"
-        headers = sign_request(self._secret, "POST", self._http.base_url.join(path).path, body)
+        headers = self._sign("POST", self._http.base_url.join(path).path, body)
         headers["content-type"] = content_type
         return path, headers
 

@@ -6,8 +6,11 @@
 - ``POST {prefix}/push``: body = a changeset; verified whole, then applied in one
   transaction; answers with the replica's db_version (msgpack).
 
-Every request carries an HMAC over the venue secret (``sync.auth``); changesets are
-authenticated by their own HMAC chain. Errors answer with the ``SyncError`` code.
+Every request is authenticated before its body is read past a small bound: by the venue
+secret's HMAC (``sync.auth``, the offline mode) or, for enrolled devices, by the sending
+device's signature with a nonce (``sync.device_auth``, through ``device_authenticator``).
+Changesets are authenticated by their own HMAC chain over the venue secret.
+Errors answer with the ``SyncError`` code.
 By default replica calls run in the threadpool, serialised by a lock, so the replica's
 connection must allow that (``check_same_thread=False``). A service that keeps its
 connection on the event loop's thread passes ``run`` to call the replica there instead, and
@@ -17,6 +20,7 @@ connection on the event loop's thread passes ``run`` to call the replica there i
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -28,6 +32,7 @@ from starlette.routing import BaseRoute, Route
 
 from sync.auth import verify_request
 from sync.changes import Change
+from sync.device_auth import NonceWindow, SignedRequest, check_body, verify_signed_headers
 from sync.errors import AuthenticationError, SyncError, WireFormatError
 from sync.replica import Replica
 from sync.wire import decode_changeset, encode_changeset
@@ -65,6 +70,86 @@ def _error(exc: SyncError) -> Response:
 
 
 Runner = Callable[[Callable[[], Any]], Awaitable[Any]]
+Authenticator = Callable[[Request], Awaitable[bytes]]
+"""Reads a request's body once the request authenticated; raises ``SyncError`` otherwise."""
+
+
+async def read_bounded(request: Request, limit: int) -> bytes:
+    """The request's body, refused (``WireFormatError``) as soon as it passes ``limit``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise WireFormatError("request body too large")
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise WireFormatError("request body too large")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def secret_authenticator(secret: bytes, *, max_body: int = MAX_BODY) -> Authenticator:
+    """The offline mode: requests carry an HMAC keyed with the venue secret, which covers the
+    body, so the body is read (up to ``max_body``) before it is checked."""
+
+    async def authenticate(request: Request) -> bytes:
+        body = await read_bounded(request, max_body)
+        verify_request(secret, request.method, request.url.path, dict(request.headers), body)
+        return body
+
+    return authenticate
+
+
+PublicKeyOf = Callable[[str], Awaitable[bytes | None]]
+NonceCheck = Callable[[SignedRequest, int], Awaitable[None]]
+
+
+def device_authenticator(
+    public_key_of: PublicKeyOf,
+    *,
+    admit_nonce: NonceCheck | None = None,
+    max_body: int = MAX_BODY,
+    now_ms: Callable[[], int] | None = None,
+    on_verified: Callable[[Request, SignedRequest], None] | None = None,
+) -> Authenticator:
+    """Enrolled devices: the signature, the device's roster key and the nonce are checked from
+    the headers alone; then at most the signed length of body is read and held to its digest.
+
+    ``admit_nonce`` records a nonce or raises ``AuthenticationError`` for a replay (default:
+    one in-memory ``NonceWindow``; a service of several processes passes one over its
+    database). ``on_verified`` learns who sent each verified request.
+    """
+    window = NonceWindow()
+
+    async def in_memory(signed: SignedRequest, now: int) -> None:
+        window.admit(signed, now)
+
+    admit = admit_nonce or in_memory
+    clock = now_ms or (lambda: int(time.time() * 1000))
+
+    async def authenticate(request: Request) -> bytes:
+        now = clock()
+        headers = request.headers
+        # The roster lookup may be asynchronous: look the key up first, then verify.
+        device = headers.get("x-device-id", "")
+        key = await public_key_of(device) if device else None
+        signed = verify_signed_headers(
+            request.method,
+            request.url.path,
+            headers,
+            public_key_of=lambda _device: key,
+            now_ms=now,
+            max_body=max_body,
+        )
+        await admit(signed, now)
+        body = await read_bounded(request, signed.length)
+        check_body(signed, body)
+        if on_verified is not None:
+            on_verified(request, signed)
+        return body
+
+    return authenticate
 
 
 def sync_routes(
@@ -75,21 +160,17 @@ def sync_routes(
     lock: threading.Lock | None = None,
     run: Runner | None = None,
     on_applied: Callable[[list[Change]], None] | None = None,
+    authenticate: Authenticator | None = None,
 ) -> list[BaseRoute]:
-    """The sync routes for ``replica``, authenticated with the venue ``secret``."""
+    """The sync routes for ``replica``; changesets are keyed with the venue ``secret``, and
+    requests are authenticated by ``authenticate`` (default: the venue secret's HMAC)."""
     guard = lock or threading.Lock()
+    authenticated_body = authenticate or secret_authenticator(secret)
 
     async def in_threadpool(fn: Callable[[], Any]) -> Any:
         return await run_in_threadpool(locked, fn)
 
     call: Runner = run or in_threadpool
-
-    async def authenticated_body(request: Request) -> bytes:
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            raise WireFormatError("request body too large")
-        verify_request(secret, request.method, request.url.path, dict(request.headers), body)
-        return body
 
     def locked(fn: Callable[[], object]) -> object:
         with guard:

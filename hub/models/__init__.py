@@ -14,6 +14,7 @@ from hub.models.events import (
     TicketStatus,
     TicketType,
 )
+from hub.models.gate_scans import GateAnnulment, GateScan
 from hub.models.invitations import Invitation
 from hub.models.mail import MailStatus, OutboxMessage
 from hub.models.signups import SignupRequest
@@ -27,6 +28,7 @@ MODEL_MODULES = [
     "hub.models.mail",
     "hub.models.invitations",
     "hub.models.signups",
+    "hub.models.gate_scans",
 ]
 
 __all__ = [
@@ -38,7 +40,9 @@ __all__ = [
     "EventKey",
     "EventSession",
     "EventStatus",
+    "GateAnnulment",
     "GateRuleRow",
+    "GateScan",
     "Invitation",
     "MailStatus",
     "Membership",
