@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -21,7 +22,7 @@ from hub.errors import HubError
 from hub.http import error_response, json_response
 from hub.mail import config as mail_config
 from hub.mail.delivery import DeliveryLoop, transport_for
-from hub.settings import HubSettings
+from hub.settings import SETTINGS_ENV, HubSettings, settings_from_env
 from hub.web import STATIC_DIR, web_routes
 
 VERSION = "0.1.0"
@@ -101,3 +102,8 @@ def create_app(settings: HubSettings) -> Starlette:
     )
     app.state.mailing = mail_config.mailing(settings)
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The app of one worker of `voelgoed hub serve --workers N` (uvicorn's factory)."""
+    return create_app(settings_from_env(os.environ[SETTINGS_ENV]))

@@ -7,6 +7,7 @@ the embedded PostgreSQL) happen when a command runs, so `voelgoed --help` stays 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import secrets
 import sys
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
 from hub.schemas import DEFAULT_TIMEZONE
 
 DEFAULT_DATA = Path(".hub")
+
+
+def _worker_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError("a number of workers from 1 to 64")
+    return int(value)
 
 
 def secret_key(data_dir: Path) -> bytes:
@@ -49,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     from hub import database  # noqa: PLC0415
     from hub.app import create_app  # noqa: PLC0415
     from hub.errors import DatabaseUnavailable  # noqa: PLC0415
-    from hub.settings import HubSettings  # noqa: PLC0415
+    from hub.settings import SETTINGS_ENV, HubSettings, settings_to_env  # noqa: PLC0415
 
     # Resolved (and the embedded server started) before serving, so that a database that
     # is not there is one clear line, not a traceback from inside the server's start-up.
@@ -69,18 +76,31 @@ def _serve(args: argparse.Namespace) -> int:
         mail_from=args.mail_from or os.environ.get("VOELGOED_MAIL_FROM") or None,
         mail_retry_after=args.mail_retry_after,
     )
-    app = create_app(settings)
-    print(f"hub serving on http://{settings.host}:{settings.port}/")
+    workers = args.workers
+    if workers > 1:
+        # Worker processes are started by uvicorn from an import string, so each builds the
+        # app from the settings passed in the environment; migrations run once, here.
+        if settings.migrate_on_start:
+            asyncio.run(database.migrate(url))
+        os.environ[SETTINGS_ENV] = settings_to_env(
+            dataclasses.replace(settings, migrate_on_start=False)
+        )
+        app: object = "hub.app:app_from_environment"
+    else:
+        app = create_app(settings)
+    print(f"hub serving on http://{settings.host}:{settings.port}/ ({workers} worker(s))")
     print(_mail_line(settings))
     sys.stdout.flush()
     uvicorn.run(
-        app,
+        app,  # type: ignore[arg-type]
         host=settings.host,
         port=settings.port,
         loop="uvloop",
         http="httptools",
         log_level=args.log_level,
         proxy_headers=args.secure_cookies,
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
     )
     return 0
 
@@ -245,6 +265,13 @@ def add_hub_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
         default=30.0,
         help="wait before the first retry of an undelivered email, doubling each time"
         " up to an hour; given up after a day (default 30)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        help="hub worker processes sharing the port (default 1); every worker serves any"
+        " request, since all state is in PostgreSQL",
     )
     serve.set_defaults(run=_serve)
 

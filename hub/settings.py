@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
+
+SETTINGS_ENV: Final = "VOELGOED_HUB_WORKER_SETTINGS"
+"""Where `voelgoed hub serve --workers N` hands its settings to the worker processes."""
 
 
 @dataclass(frozen=True)
@@ -43,3 +49,19 @@ class HubSettings:
     def base_url(self) -> str:
         """The hub's address for links that leave it (emails), without a trailing slash."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def settings_to_env(settings: HubSettings) -> str:
+    """The settings as one environment value (JSON; the secret key as hex)."""
+    values = dataclasses.asdict(settings)
+    values["data_dir"] = str(settings.data_dir)
+    values["secret_key"] = settings.secret_key.hex()
+    return json.dumps(values)
+
+
+def settings_from_env(text: str) -> HubSettings:
+    """The settings `settings_to_env` wrote."""
+    values = json.loads(text)
+    values["data_dir"] = Path(values["data_dir"])
+    values["secret_key"] = bytes.fromhex(values["secret_key"])
+    return HubSettings(**values)
