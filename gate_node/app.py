@@ -286,7 +286,9 @@ def create_app(settings: GateSettings) -> Starlette:
         return json_response(answer)
 
     def peer_links() -> list[PeerLink]:
-        return [PeerLink(v.gate, v.url, v.reachable, v.skew_ms) for v in peer_views()]
+        return [PeerLink(v.gate, v.url, v.reachable, v.skew_ms) for v in peer_views()] + (
+            [] if hub is None else [hub.peer_link()]
+        )
 
     def peer_views() -> list[PeerView]:
         if peering is None:

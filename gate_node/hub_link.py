@@ -31,6 +31,7 @@ import httpx
 import msgspec
 import nacl.signing
 
+from gate_node.dashboard import PeerLink
 from gate_node.venue import on_this_thread
 from sync.changes import Change
 from sync.client import AsyncSyncClient, Signer
@@ -153,6 +154,11 @@ class HubLink:
             backlog=self.backlog,
             clock_offset_ms=self.clock_offset_ms,
         )
+
+    def peer_link(self) -> PeerLink:
+        """The hub in the dashboard's gates panel: by its address, as a peer not named."""
+        url = self.target.hub_url + self.target.sync_path
+        return PeerLink(None, f"hub {url}", self.reachable, self.clock_offset_ms)
 
     def push_soon(self) -> None:
         """A scan was recorded: push it within ``push_delay_s`` (with any that follow)."""

@@ -29,13 +29,18 @@ def test_scans_reach_the_hub_in_batches_signed_by_the_device(
     assert headers["x-device-id"] == device_id
     assert headers["x-software-version"] == "0.1.0"
     assert headers["x-replication-backlog"].isdigit()
+    # The gate learns of its last push's success a moment after the hub applied it.
+    wait_for(lambda: hub_link(gate)["backlog"] == 0)
     link = hub_link(gate)
     assert link["reachable"] is True
     assert link["url"] == f"{site.url}/sync/events/{demo.event.package.event.id}"
-    assert link["backlog"] == 0
     assert isinstance(link["last_push_ms"], int)
     assert isinstance(link["clock_offset_ms"], int)
     assert abs(link["clock_offset_ms"]) < 2000
+    panel = gate.client.get("/api/v1/dashboard").json()["peers"]
+    [hub_entry] = [p for p in panel if p["name"].startswith("hub ")]
+    assert hub_entry["name"] == f"hub {link['url']}"
+    assert hub_entry["sync"] == "replicating"
 
 
 def test_a_revocation_at_the_hub_reaches_the_running_gate(
