@@ -269,7 +269,7 @@ def create_app(settings: GateSettings) -> Starlette:
         trust_loopback=settings.trust_loopback,
         clock=service.clock,
         is_active=lambda staff_id: staff_store.is_active(conn, staff_id),
-        venue_secret=settings.venue_secret,
+        venue_secret=secret,
     )
 
     async def scan(request: Request) -> Response:

@@ -10,7 +10,6 @@ lead replaces these tests' stand-in with the real hub (hub-devices, hub-sync) at
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import sqlite3
 import threading
@@ -33,7 +32,8 @@ from sync.replica import Replica
 from sync.transport import device_authenticator, sync_routes
 
 HUB_ID = "hub0standin"
-SECRET = os.urandom(32)
+# ASCII, so a test can hand it to an unenrolled gate as its venue secret file too.
+SECRET = b"standin-venue-secret-0123456789ab"
 
 
 def token(tag: str) -> str:
