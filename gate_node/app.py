@@ -167,8 +167,9 @@ def _discovery(settings: GateSettings, service: ScanService) -> Discovery | None
     )
 
 
-# Tables whose merged rows change what `ScanService` read at start (keys, types, rules).
-_EVENT_TABLES = frozenset({"event", "event_keys", "ticket_types", "gate_rules", "gates"})
+# Tables whose merged rows change what `ScanService` read at start (keys, types, rules,
+# tickets): until gate-core's `ScanService.absorb`, the event is re-read when one changes.
+_EVENT_TABLES = frozenset({"event", "event_keys", "ticket_types", "gate_rules", "gates", "tickets"})
 
 
 def _served_event(identity: Identity, conn: sqlite3.Connection) -> str | None:
