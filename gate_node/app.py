@@ -7,8 +7,9 @@ import contextlib
 import datetime as dt
 import gc
 import logging
+import sqlite3
 import zoneinfo
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Literal
 
 import msgspec
@@ -28,10 +29,12 @@ from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
 from gate_node.discovery import Advert, Discovery
 from gate_node.door_time import zone_labels
+from gate_node.enrolment import Identity, read_device_key, read_identity, software_version
 from gate_node.errors import GateError
 from gate_node.guard import caller_of, guard_routes
 from gate_node.hlc import MAX_SKEW_MS, clock_suspect
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
+from gate_node.hub_link import HubLink, HubLinkView, HubTarget
 from gate_node.live import LiveFeed
 from gate_node.scan_answers import TicketView
 from gate_node.scanning import ScanService, utc_now
@@ -40,6 +43,8 @@ from gate_node.settings import GateSettings
 from gate_node.staff_routes import staff_routes
 from gate_node.timestamps import format_time
 from kiosk_ui.routes import page_routes
+from sync.changes import Change
+from sync.replica import Replica
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +87,8 @@ class StatusAnswer(msgspec.Struct):
     clock_ms: int
     clock_suspect: bool
     peers: list[PeerView]
+    # The link to the hub of an enrolled gate (None: not enrolled, or enrolled for no event).
+    hub: HubLinkView | None = None
 
 
 class PeerView(msgspec.Struct):
@@ -160,30 +167,110 @@ def _discovery(settings: GateSettings, service: ScanService) -> Discovery | None
     )
 
 
-def create_app(settings: GateSettings) -> Starlette:
-    """The gate node service: scan API and status over the event replica in `data_dir`."""
-    conn = replica.open_replica(settings.data_dir)
-    sync_replica = venue.attach(conn, venue=settings.venue_secret is not None)
-    if settings.event_package is not None:
-        replica.load_package(conn, read_package(settings.event_package))
-    offset = dt.timedelta(seconds=settings.clock_offset_s)
-    service = ScanService(conn, settings.gate_name, clock=lambda: utc_now() + offset)
+# Tables whose merged rows change what `ScanService` read at start (keys, types, rules,
+# tickets): until gate-core's `ScanService.absorb`, the event is re-read when one changes.
+_EVENT_TABLES = frozenset({"event", "event_keys", "ticket_types", "gate_rules", "gates", "tickets"})
+
+
+def _served_event(identity: Identity, conn: sqlite3.Connection) -> str | None:
+    """The sync path of the event this gate serves: the one its replica holds, else the
+    first the hub named at enrolment."""
+    held = replica.held_event_id(conn)
+    for event in identity.events:
+        if held is None or event.id == str(held):
+            return event.sync_path
+    return None
+
+
+def _hub_link(
+    settings: GateSettings,
+    identity: Identity | None,
+    sync_replica: Replica | None,
+    service: ScanService,
+    absorb: Callable[[list[Change]], None],
+) -> HubLink | None:
+    if identity is None or sync_replica is None:
+        return None
+    sync_path = _served_event(identity, service.conn)
+    if sync_path is None:
+        log.warning("the hub named no event this gate's replica holds: no hub link")
+        return None
+    target = HubTarget(
+        hub_url=identity.hub_url,
+        sync_path=sync_path,
+        device_id=identity.device_id,
+        key=read_device_key(settings.data_dir),
+        venue_secret=identity.secret,
+        software_version=software_version(),
+    )
+    return HubLink(
+        sync_replica,
+        target,
+        absorb=absorb,
+        now_ms=lambda: int(service.clock().timestamp() * 1000),
+        pull_interval_s=settings.hub_pull_interval_s,
+    )
+
+
+def _replication(
+    settings: GateSettings,
+    secret: bytes | None,
+    identity: Identity | None,
+    sync_replica: Replica | None,
+    service: ScanService,
+) -> tuple[venue.Venue | None, HubLink | None]:
+    """The gate's replication with its peers (given a venue secret) and its hub (when it is
+    enrolled), both folding what they merge into the scan path."""
     peering = (
         None
-        if settings.venue_secret is None or sync_replica is None
+        if secret is None or sync_replica is None
         else venue.Venue(
             service,
             sync_replica,
-            secret=settings.venue_secret,
+            secret=secret,
             peers=settings.peers,
             discovery=_discovery(settings, service),
         )
     )
+
+    def absorb(changes: list[Change]) -> None:
+        """Rows the hub link merged, into the scan path. The one call site of the hub's
+        changes: gate-core's `ScanService.absorb(changes)` takes over this body."""
+        if peering is not None:
+            peering.absorb(changes)
+        if any(change.table in _EVENT_TABLES for change in changes):
+            service.reload_event()
+
+    hub = _hub_link(settings, identity, sync_replica, service, absorb)
+    if hub is not None:
+        told = service.on_recorded
+
+        def recorded() -> None:
+            if told is not None:
+                told()
+            hub.push_soon()
+
+        service.on_recorded = recorded
+    return peering, hub
+
+
+def create_app(settings: GateSettings) -> Starlette:
+    """The gate node service: scan API and status over the event replica in `data_dir`."""
+    conn = replica.open_replica(settings.data_dir)
+    identity = read_identity(settings.data_dir)
+    # An enrolled gate replicates with its peers under the venue secret the hub gave it.
+    secret = settings.venue_secret or (None if identity is None else identity.secret)
+    sync_replica = venue.attach(conn, venue=secret is not None)
+    if settings.event_package is not None:
+        replica.load_package(conn, read_package(settings.event_package))
+    offset = dt.timedelta(seconds=settings.clock_offset_s)
+    service = ScanService(conn, settings.gate_name, clock=lambda: utc_now() + offset)
+    peering, hub = _replication(settings, secret, identity, sync_replica, service)
     access = Access(
         trust_loopback=settings.trust_loopback,
         clock=service.clock,
         is_active=lambda staff_id: staff_store.is_active(conn, staff_id),
-        venue_secret=settings.venue_secret,
+        venue_secret=secret,
     )
 
     async def scan(request: Request) -> Response:
@@ -200,7 +287,9 @@ def create_app(settings: GateSettings) -> Starlette:
         return json_response(answer)
 
     def peer_links() -> list[PeerLink]:
-        return [PeerLink(v.gate, v.url, v.reachable, v.skew_ms) for v in peer_views()]
+        return [PeerLink(v.gate, v.url, v.reachable, v.skew_ms) for v in peer_views()] + (
+            [] if hub is None else [hub.peer_link()]
+        )
 
     def peer_views() -> list[PeerView]:
         if peering is None:
@@ -235,6 +324,7 @@ def create_app(settings: GateSettings) -> Starlette:
                 clock_ms=int(service.clock().timestamp() * 1000),
                 clock_suspect=clock_suspect([p.skew_ms for p in peers if p.skew_ms is not None]),
                 peers=peers,
+                hub=None if hub is None else hub.view(),
             )
         )
 
@@ -286,13 +376,13 @@ def create_app(settings: GateSettings) -> Starlette:
         # collector's generations keeps full collections (pauses in the scan path) short.
         gc.collect()
         gc.freeze()
-        if peering is not None:
-            await peering.start()
+        for link in (links := [x for x in (peering, hub) if x is not None]):
+            await link.start()
         try:
             yield
         finally:
-            if peering is not None:
-                await peering.stop()
+            for link in reversed(links):
+                await link.stop()
             if sync_replica is not None:
                 sync_replica.close()
             conn.close()

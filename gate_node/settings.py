@@ -32,3 +32,5 @@ class GateSettings:
     # Reverse proxies whose X-Forwarded-For names the client (`--trusted-proxy`); none: the
     # header is ignored and the connecting address is the client.
     trusted_proxies: tuple[str, ...] = ()
+    # How often an enrolled gate pulls from its hub (pushes follow each scan at once).
+    hub_pull_interval_s: float = 1.0

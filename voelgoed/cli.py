@@ -28,11 +28,15 @@ def _gate_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gate_node.app import create_app
+    from gate_node.enrolment import read_identity
+    from gate_node.gate_report import record_serving
     from gate_node.settings import GateSettings
 
+    identity = read_identity(args.data)
     settings = GateSettings(
         data_dir=args.data,
-        gate_name=args.gate_name,
+        # An enrolled gate is the gate the hub named, unless told otherwise.
+        gate_name=args.gate_name or (identity.gate if identity is not None else "gate-1"),
         host=args.host,
         port=args.port,
         event_package=args.event_package,
@@ -48,6 +52,8 @@ def _gate_serve(args: argparse.Namespace) -> int:
     tls = _tls_files(args)
     app = create_app(settings)
     scheme = "https" if tls else "http"
+    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    record_serving(settings.data_dir, f"{scheme}://{shown_host}:{settings.port}")
     print(f"gate {settings.gate_name} serving on {scheme}://{settings.host}:{settings.port}/")
     if tls is not None:
         print(f"TLS certificate {tls.cert} (phones accept it once)")
@@ -209,6 +215,103 @@ def _package_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gate_enrol(args: argparse.Namespace) -> int:
+    from gate_node.enrolment import EnrolmentError, enrol
+
+    try:
+        done = enrol(args.hub, args.token, args.data, force=args.force)
+    except EnrolmentError as exc:
+        print(f"voelgoed: {exc}", file=sys.stderr)
+        return exc.exit_code
+    identity = done.identity
+    events = ", ".join(e.name for e in identity.events) or "no event yet"
+    print(
+        f"enrolled {args.data} as {identity.device_name} ({identity.device_id}) at"
+        f" {identity.hub_url}: gate {identity.gate} of {identity.venue} ({identity.org}),"
+        f" serving {events}"
+    )
+    print(f"start it with: voelgoed gate serve --data {args.data}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from gate_node.gate_report import gather_status, render_status
+
+    if not args.data.is_dir():
+        raise ValueError(f"{args.data} is not a gate's data folder (it does not exist)")
+    print(render_status(gather_status(args.data, args.url)))
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    import time
+
+    from voelgoed.doctor import DoctorOptions, render_checks, run_checks
+
+    options = DoctorOptions(
+        data_dir=args.data,
+        url=args.url,
+        camera=args.camera,
+        decoder=args.decoder,
+        offline=args.offline,
+        expect_peers=args.expect_peers,
+    )
+    checks = run_checks(options, now_ms=lambda: int(time.time() * 1000))
+    print(render_checks(checks))
+    failed = sum(1 for c in checks if c.outcome == "FAIL")
+    print(f"{failed} check(s) failed" if failed else "all checks passed")
+    return 1 if failed else 0
+
+
+def _add_tech_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    gate_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    enrol = gate_commands.add_parser(
+        "enrol", help="enrol this gate at its hub with a one-time token from the organiser app"
+    )
+    enrol.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub.example")
+    enrol.add_argument("--token", required=True, help="the enrolment token (vgt1....)")
+    enrol.add_argument("--data", type=Path, required=True, help="the gate's data folder")
+    enrol.add_argument(
+        "--force",
+        action="store_true",
+        help="enrol a data folder again (after a re-key at the hub): the replica is kept,"
+        " the device key replaced",
+    )
+    enrol.set_defaults(run=_gate_enrol)
+
+    status = commands.add_parser(
+        "status", help="one screen on a gate: event, tickets, scans, peers, hub, backlog"
+    )
+    status.add_argument("--data", type=Path, required=True, help="the gate's data folder")
+    status.add_argument(
+        "--url", help="the running gate's address (default: where the data folder says)"
+    )
+    status.set_defaults(run=_status)
+
+    doctor = commands.add_parser(
+        "doctor", help="check a gate (camera, decoder, clocks, disk, replica, peers, hub)"
+    )
+    doctor.add_argument("--data", type=Path, required=True, help="the gate's data folder")
+    doctor.add_argument(
+        "--url", help="the running gate's address (default: where the data folder says)"
+    )
+    doctor.add_argument("--camera", default="/dev/video0", help="camera device to check")
+    doctor.add_argument("--decoder", default="zxing", help="QR decoder to check (default zxing)")
+    doctor.add_argument(
+        "--offline", action="store_true", help="an offline venue's gate: no enrolment or hub"
+    )
+    doctor.add_argument(
+        "--expect-peers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="fail unless at least N of the venue's other gates are reachable",
+    )
+    doctor.set_defaults(run=_doctor)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from voelgoed.demo import run_demo
 
@@ -221,7 +324,10 @@ def _add_serve_command(gate_commands: argparse._SubParsersAction[argparse.Argume
     serve.add_argument("--event-package", type=Path, help="load this event package first")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     serve.add_argument("--port", type=int, default=8700, help="port (default 8700)")
-    serve.add_argument("--gate-name", default="gate-1", help="this gate's name (default gate-1)")
+    serve.add_argument(
+        "--gate-name",
+        help="this gate's name (default: the gate it was enrolled for, else gate-1)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     serve.add_argument(
         "--require-sign-in",
@@ -306,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     disable.add_argument("who", help="their id, or their name if unique")
     disable.set_defaults(run=_staff_disable)
     add_camera_command(gate_commands)
+    _add_tech_commands(commands, gate_commands)
 
     add_hub_command(commands)
 
