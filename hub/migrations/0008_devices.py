@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
                 ('org', fields.ForeignKeyField('hub.Org', source_field='org_id', db_constraint=True, to_field='id', related_name='devices', on_delete=OnDelete.CASCADE)),
-                ('venue', fields.ForeignKeyField('hub.Venue', source_field='venue_id', db_constraint=True, to_field='id', related_name='devices', on_delete=OnDelete.RESTRICT)),
+                ('venue', fields.ForeignKeyField('hub.Venue', source_field='venue_id', db_constraint=True, to_field='id', related_name='devices', on_delete=OnDelete.CASCADE)),
                 ('name', fields.CharField(max_length=100)),
                 ('gate', fields.CharField(max_length=64)),
                 ('state', fields.CharEnumField(default=DeviceState.PENDING, description='PENDING: pending\nACTIVE: active\nREVOKED: revoked', enum_type=DeviceState, max_length=8)),

@@ -55,7 +55,7 @@ class Device(Model):
     )
     org_id: uuid.UUID
     venue: fields.ForeignKeyRelation[Venue] = fields.ForeignKeyField(
-        "hub.Venue", related_name="devices", on_delete=fields.RESTRICT
+        "hub.Venue", related_name="devices", on_delete=fields.CASCADE
     )
     venue_id: uuid.UUID
     name = fields.CharField(max_length=100)

@@ -22,6 +22,7 @@ from hub.rule_text import RULE_HELP, parse_rule_json
 from hub.rule_words import describe_rule
 from hub.schemas import CheckInListIn, GateName, GateRuleIn, Input, KeyRotation
 from hub.services import events, gates, keys, packages, ticket_types
+from hub.services.gate_names import require_gates
 from hub.web.event_pages import event_context
 from hub.web.forms import FormError, convert
 from hub.web.page_routing import PageRouter, Visit
@@ -143,6 +144,9 @@ async def add_gate_rule(visit: Visit) -> Response:
     names = {str(t.id): t.name for t in types}
     fields = {key: [str(v) for v in visit.form.getlist(key)] for key in visit.form}
     conditions = read_conditions(fields, names)
+    named = [g for c in conditions.items for g in c.gates]
+    if named:
+        await require_gates(event_id, named, "Conditions")
     written = str(visit.form.get("rule") or "").strip()
     if written and conditions.items:
         raise InvalidRule("use either the conditions or the JSON rule, not both: clear one")

@@ -462,3 +462,23 @@ def test_a_nonce_is_admitted_once_across_worker_processes(hub: Hub) -> None:
             return "ok", forgotten
 
     assert asyncio.run(in_this_process())[1] >= 2
+
+
+def test_a_venue_keeps_its_devices_until_they_are_revoked(org: Org) -> None:
+    venue = ok(org.api.post("/api/v1/venues", json={"name": "Pop-up"}), 201)
+    show = ok(org.api.post("/api/v1/events", json={"name": "Pop", "venue_id": venue["id"]}), 201)
+    ok(org.api.post(f"/api/v1/events/{show['id']}/gates", json={"name": "door"}), 201)
+    device = ok(
+        org.api.post(
+            "/api/v1/devices",
+            json={"name": "Pi", "venue_id": venue["id"], "event_ids": [show["id"]], "gate": "door"},
+        ),
+        201,
+    )["device"]
+    ok(org.api.delete(f"/api/v1/events/{show['id']}"), 204)
+    kept = org.api.delete(f"/api/v1/venues/{venue['id']}")
+    assert kept.status_code == 409
+    assert "revoke them first" in kept.json()["error"]["message"]
+    ok(org.api.post(f"/api/v1/devices/{device['id']}/revoke"))
+    ok(org.api.delete(f"/api/v1/venues/{venue['id']}"), 204)
+    assert org.api.get(f"/api/v1/devices/{device['id']}").status_code == 404
