@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import io
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import segno
@@ -21,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from hub import enrolment_tokens
 from hub.device_schemas import DeviceCreated, DeviceIn, DeviceOut, EnrolmentTokenOut
-from hub.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from hub.errors import Conflict, InvalidTransition, ValidationFailed
 from hub.models import (
     Device,
     DeviceEvent,
@@ -37,6 +38,7 @@ from hub.schemas import Paging
 from hub.services import audit
 from hub.services.gate_names import require_gates
 from hub.tenancy import Principal, get_owned, require, scoped
+from sync.device_auth import SignedRequest
 
 HUB_IDENTITY_ROW = "this hub"
 
@@ -258,6 +260,30 @@ async def seen(
     await Device.filter(id=key, state=DeviceState.ACTIVE).update(**changes)
 
 
+VERSION_HEADER = "x-software-version"
+BACKLOG_HEADER = "x-replication-backlog"
+
+
+async def seen_request(
+    signed: SignedRequest, headers: Mapping[str, str], *, now: dt.datetime
+) -> None:
+    """`seen` for a verified sync request: the clock offset from its signed time (the
+    gate's clock minus the hub's, network delay included), the version and backlog from
+    the x-software-version and x-replication-backlog headers when they are well-formed."""
+    version = headers.get(VERSION_HEADER)
+    if version is not None and not (0 < len(version) <= 64 and version.isprintable()):
+        version = None
+    raw_backlog = headers.get(BACKLOG_HEADER, "")
+    backlog = int(raw_backlog) if raw_backlog.isascii() and raw_backlog.isdigit() else None
+    await seen(
+        signed.device,
+        clock_offset_ms=signed.stamp_ms - int(now.timestamp() * 1000),
+        software_version=version,
+        backlog=None if backlog is None or len(raw_backlog) > 12 else backlog,
+        now=now,
+    )
+
+
 @dataclass(frozen=True)
 class RosterEntry:
     """One row of the replicated `devices` table (contract.replica_schema)."""
@@ -274,10 +300,10 @@ async def roster(event_id: uuid.UUID) -> list[RosterEntry]:
     """Every device of the event's venue serving the event, by id. Only an active device is
     published 'active' (with its key); a revoked one, and a pending one (never enrolled, or
     re-keyed), are 'revoked', so that a gate stops trusting a re-keyed device's old key at
-    once and trusts its new one when it enrols again."""
+    once and trusts its new one when it enrols again. An unknown event has none."""
     event = await Event.get_or_none(id=event_id)
     if event is None:
-        raise NotFound("no such event")
+        return []
     rows = await Device.filter(venue_id=event.venue_id, serves__event_id=event.id).order_by("id")
     return [
         RosterEntry(

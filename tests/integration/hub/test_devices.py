@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import json
 import subprocess
 import sys
 import uuid
@@ -14,8 +15,10 @@ from typing import Any
 
 import asyncpg
 import httpx
+import hypothesis.strategies as st
 import nacl.signing
 import pytest
+from hypothesis import given, settings
 
 from hub import database
 from hub.roles import Role
@@ -269,6 +272,7 @@ def test_seen_and_the_roster(hub: Hub, org: Org, event: SeatedEvent) -> None:
             return await devices.roster(uuid.UUID(event.event_id))
 
     roster = {entry.id: entry for entry in asyncio.run(run())}
+    assert asyncio.run(_roster_of_nothing(hub)) == []
     shown = ok(org.api.get(f"/api/v1/devices/{active['device']['id']}"))
     assert (shown["clock_offset_ms"], shown["software_version"], shown["backlog"]) == (
         -250,
@@ -282,6 +286,38 @@ def test_seen_and_the_roster(hub: Hub, org: Org, event: SeatedEvent) -> None:
     assert revoked.state == "revoked"
     assert revoked.revoked_at is not None
     assert revoked.public_key is not None  # gates learn which key to refuse
+
+
+async def _roster_of_nothing(hub: Hub) -> list[devices.RosterEntry]:
+    async with database.connected(hub.database_url):
+        return await devices.roster(uuid.uuid4())
+
+
+def test_a_sync_request_reports_the_clock_version_and_backlog(
+    hub: Hub, org: Org, event: SeatedEvent
+) -> None:
+    made = add_device(org, event)
+    ok(enrol(hub, enrol_body(made["enrolment"]["token"])))
+    device_id = made["device"]["id"]
+    now = dt.datetime(2031, 3, 1, 18, 0, tzinfo=dt.UTC)
+    ahead = int(now.timestamp() * 1000) + 1500  # the gate's clock is 1.5 s ahead
+    signed = SignedRequest(device_id, ahead, uuid.uuid4().hex, 0, "0" * 64)
+
+    async def run(headers: dict[str, str]) -> None:
+        async with database.connected(hub.database_url):
+            await devices.seen_request(signed, headers, now=now)
+
+    asyncio.run(run({"x-software-version": "0.3.1", "x-replication-backlog": "42"}))
+    shown = ok(org.api.get(f"/api/v1/devices/{device_id}"))
+    assert (shown["clock_offset_ms"], shown["software_version"], shown["backlog"]) == (
+        1500,
+        "0.3.1",
+        42,
+    )
+    # Malformed reports are ignored, not stored; the sighting still counts.
+    asyncio.run(run({"x-software-version": "bad\x00", "x-replication-backlog": "-3"}))
+    again = ok(org.api.get(f"/api/v1/devices/{device_id}"))
+    assert (again["software_version"], again["backlog"]) == ("0.3.1", 42)
 
 
 def test_the_device_list_pages_and_filters(hub: Hub, org: Org, event: SeatedEvent) -> None:
@@ -482,3 +518,34 @@ def test_a_venue_keeps_its_devices_until_they_are_revoked(org: Org) -> None:
     ok(org.api.post(f"/api/v1/devices/{device['id']}/revoke"))
     ok(org.api.delete(f"/api/v1/venues/{venue['id']}"), 204)
     assert org.api.get(f"/api/v1/devices/{device['id']}").status_code == 404
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=12,
+)
+FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "token": st.text(max_size=80) | st.just("vgt1.0123456789abcdef." + "A" * 43),
+        "public_key": st.text(max_size=70) | st.just("ab" * 32),
+        "host_name": st.text(max_size=30),
+        "software_version": st.text(max_size=30),
+    },
+)
+
+
+def test_any_bytes_or_json_sent_to_enrol_get_an_answer_not_a_crash(hub: Hub) -> None:
+    client = hub.client()
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(body=st.binary(max_size=200) | (JSON | FIELDS).map(lambda v: json.dumps(v).encode()))
+    def send(body: bytes) -> None:
+        response = client.post(
+            "/api/v1/enrol", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code in (400, 404, 413, 422), (body, response.text)
+        assert set(response.json()["error"]) >= {"code", "message"}
+
+    send()
