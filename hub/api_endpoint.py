@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.exceptions import BaseORMException
 
-from hub.api_routing import ApiRoute, Call
+from hub.api_routing import ApiRoute, Call, PublicRoute
 from hub.database import refusal
 from hub.errors import HubError, InvalidBody, NotFound, NotSignedIn
 from hub.http import (
@@ -92,5 +92,29 @@ def api_endpoint(
         if result is None:
             return Response(status_code=route.status)
         return json_response(result, route.status)
+
+    return handle
+
+
+def public_endpoint(
+    route: PublicRoute, settings: HubSettings
+) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of a route without API key: the body is its credential."""
+
+    async def handle(request: Request) -> Response:
+        now = utc_now()
+        try:
+            raw = await read_body(request, settings.max_body_bytes)
+            if not raw:
+                raise InvalidBody("a JSON body is required")
+            result = await route.handler(decode_json(raw, route.body), now)
+        except HubError as exc:
+            return error_response(exc)
+        except BaseORMException as exc:
+            mapped = refusal(exc)
+            if mapped is None:
+                raise
+            return error_response(mapped)
+        return json_response(result)
 
     return handle

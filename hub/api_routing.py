@@ -68,12 +68,34 @@ class ApiRoute:
     also: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PublicRoute:
+    """A route that needs no API key or session: its body carries its own credential (an
+    enrolment token). Documented with the others, without the key requirement."""
+
+    method: str
+    path: str
+    handler: Callable[[Any, dt.datetime], Awaitable[object]]
+    summary: str
+    tag: str
+    credential: str  # what authenticates it, for the document: "a one-time enrolment token"
+    body: type[Any]
+    response: Any
+    # Error statuses with what each means for this route.
+    errors: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class ApiRouter:
     """Collects API route declarations; `routes()` turns them into Starlette routes."""
 
     prefix: str = "/api/v1"
     declared: list[ApiRoute] = field(default_factory=list)
+    public_declared: list[PublicRoute] = field(default_factory=list)
+
+    def public(self, route: PublicRoute) -> None:
+        """Declare a route without an API key (see `PublicRoute`)."""
+        self.public_declared.append(route)
 
     def route(
         self,
@@ -129,6 +151,8 @@ class ApiRouter:
                 types.append(r.body)
             if r.response is not None:
                 types.append(r.response)
+        for p in self.public_declared:
+            types += [p.body, p.response]
         schemas, components = msgspec.json.schema_components(
             types, ref_template="#/components/schemas/{name}"
         )
@@ -199,6 +223,29 @@ class ApiRouter:
                     },
                 }
             paths.setdefault(self.prefix + r.path, {})[r.method.lower()] = op
+        for p in self.public_declared:
+            error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+            paths.setdefault(self.prefix + p.path, {})[p.method.lower()] = {
+                "operationId": p.handler.__name__,
+                "summary": p.summary,
+                "description": f"No API key: {p.credential} in the body authenticates it.",
+                "tags": [p.tag],
+                "security": [],
+                "parameters": [],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": schema_of[repr(p.body)]}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {"application/json": {"schema": schema_of[repr(p.response)]}},
+                    },
+                    **{
+                        status: {"description": text, "content": error} for status, text in p.errors
+                    },
+                },
+            }
         return {
             "openapi": "3.1.0",
             "info": {"title": title, "version": version},

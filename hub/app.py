@@ -17,7 +17,7 @@ from tortoise import Tortoise
 
 from hub import database
 from hub.api import api
-from hub.api_endpoint import api_endpoint
+from hub.api_endpoint import api_endpoint, public_endpoint
 from hub.errors import HubError
 from hub.http import error_response, json_response
 from hub.mail import config as mail_config
@@ -86,6 +86,10 @@ def create_app(settings: HubSettings) -> Starlette:
 
     routes = [
         *api.routes(lambda route: api_endpoint(route, settings)),
+        *(
+            Route(api.prefix + p.path, public_endpoint(p, settings), methods=[p.method])
+            for p in api.public_declared
+        ),
         Route("/api/v1/openapi.json", openapi),
         Route("/api/v1/health", health),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -133,3 +133,48 @@ class LinkUnusable(HubError):
         self.reason = reason
         if reason == "unknown":
             self.http_status = 404
+
+
+class UnknownGate(ValidationFailed):
+    """A gate name that is not one of the event's gates (add it to the event first)."""
+
+    code = "unknown_gate"
+
+
+class GateInUse(Conflict):
+    """The gate is named by a check-in list, an entry rule or a device: it stays."""
+
+    code = "gate_in_use"
+
+
+class EnrolmentRefused(HubError):
+    """An enrolment token that cannot enrol a device; the subclass says why, in one sentence
+    a tech at the gate can act on."""
+
+    code = "enrolment_refused"
+    http_status = 400
+
+
+class TokenUnknown(EnrolmentRefused):
+    code = "token_unknown"
+    http_status = 404
+
+
+class TokenUsed(EnrolmentRefused):
+    code = "token_used"
+    http_status = 409
+
+
+class TokenExpired(EnrolmentRefused):
+    code = "token_expired"
+    http_status = 410
+
+
+class DeviceRevoked(EnrolmentRefused):
+    code = "device_revoked"
+    http_status = 403
+
+
+class TokenOtherHub(EnrolmentRefused):
+    code = "token_other_hub"
+    http_status = 400

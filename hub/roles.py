@@ -38,6 +38,8 @@ class Action(StrEnum):
     TICKETS_READ = "tickets.read"
     TICKETS_ISSUE = "tickets.issue"
     PACKAGE_EXPORT = "package.export"
+    DEVICES_READ = "devices.read"
+    DEVICES_MANAGE = "devices.manage"
 
 
 _EVERYONE: Final = frozenset(Role)
@@ -56,9 +58,12 @@ POLICY: Final[dict[Role, frozenset[Action]]] = {
         Action.TICKETS_READ,
         Action.TICKETS_ISSUE,
         Action.PACKAGE_EXPORT,
+        Action.DEVICES_READ,
+        Action.DEVICES_MANAGE,
     },
-    # Door staff set up gates: they read events and carry the package to the venue.
-    Role.DOOR_STAFF: _READERS | {Action.TICKETS_READ, Action.PACKAGE_EXPORT},
+    # Door staff set up gates: they read events, carry the package to the venue and see
+    # which devices are enrolled (adding one, which mints a token, is for managers).
+    Role.DOOR_STAFF: _READERS | {Action.TICKETS_READ, Action.PACKAGE_EXPORT, Action.DEVICES_READ},
     Role.FINANCE: _READERS | {Action.TICKETS_READ, Action.AUDIT_READ},
     Role.READ_ONLY: _READERS,
 }

@@ -70,4 +70,5 @@ def _label(model: type[Model]) -> str:
         "GateRuleRow": "gate rule",
         "EventSession": "event date",
         "ApiKey": "API key",
+        "EventGate": "gate",
     }.get(model.__name__, model.__name__.lower())

@@ -1,5 +1,14 @@
 """The hub's Tortoise models. Every tenant row carries `org`; `hub.tenancy` filters by it."""
 
+from hub.models.devices import (
+    Device,
+    DeviceEvent,
+    DeviceNonce,
+    DeviceState,
+    EnrolmentToken,
+    EventGate,
+    HubIdentity,
+)
 from hub.models.events import (
     CheckInList,
     Event,
@@ -29,6 +38,7 @@ MODEL_MODULES = [
     "hub.models.invitations",
     "hub.models.signups",
     "hub.models.gate_scans",
+    "hub.models.devices",
 ]
 
 __all__ = [
@@ -36,13 +46,20 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "CheckInList",
+    "Device",
+    "DeviceEvent",
+    "DeviceNonce",
+    "DeviceState",
+    "EnrolmentToken",
     "Event",
+    "EventGate",
     "EventKey",
     "EventSession",
     "EventStatus",
     "GateAnnulment",
     "GateRuleRow",
     "GateScan",
+    "HubIdentity",
     "Invitation",
     "MailStatus",
     "Membership",

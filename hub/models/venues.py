@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from tortoise import fields
+from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
 from hub.models.tenancy import Org
@@ -24,6 +25,12 @@ class Venue(Model):
     address = fields.CharField(max_length=500, default="")
     timezone = fields.CharField(max_length=64, default="UTC")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Keys the HMAC chain of the venue's replication changesets (sync.wire); gates get it at
+    # enrolment. 32 random bytes made by PostgreSQL, so venues made before the column existed
+    # get their own too (gen_random_uuid is core PostgreSQL; two give 244 random bits).
+    sync_secret = fields.BinaryField(
+        db_default=SqlDefault("uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())")
+    )
 
     class Meta:
         table = "venue"

@@ -44,6 +44,7 @@ from hub.schemas import (
     SessionOut,
 )
 from hub.services import audit, keys
+from hub.services.gate_names import require_gates
 from hub.services.venues import layout_for_event
 from hub.tenancy import Principal, get_owned, require, scoped
 
@@ -308,6 +309,7 @@ async def add_check_in_list(
     if found != len(wanted):
         raise ValidationFailed("some ticket types are not part of this event")
     gates = sorted({g.strip() for g in data.gates})
+    await require_gates(event.id, gates, "Gates")
     try:
         async with in_transaction():
             row = await CheckInList.create(
@@ -354,6 +356,8 @@ async def add_gate_rule(
     event = await editable_event(principal, event_id)  # GateRuleIn has checked the rule
     if data.ticket_type_id is not None:
         await get_owned(TicketType, principal, data.ticket_type_id, event_id=event.id)
+    if data.gate is not None:
+        await require_gates(event.id, [data.gate], "Checked at gate")
     async with in_transaction():
         row = await GateRuleRow.create(
             org_id=principal.org_id,

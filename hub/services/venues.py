@@ -14,7 +14,18 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, NotFound, ValidationFailed
-from hub.models import Event, Org, PriceZone, Seat, SeatingLayout, Section, Ticket, Venue
+from hub.models import (
+    Device,
+    DeviceState,
+    Event,
+    Org,
+    PriceZone,
+    Seat,
+    SeatingLayout,
+    Section,
+    Ticket,
+    Venue,
+)
 from hub.roles import Action
 from hub.schemas import (
     SEAT_LABEL_MAX,
@@ -90,6 +101,9 @@ async def delete_venue(principal: Principal, venue_id: object, now: dt.datetime)
     venue = await get_owned(Venue, principal, venue_id)
     if await scoped(Event, principal, venue_id=venue.id).exists():
         raise Conflict("the venue has events: it cannot be deleted")
+    # Revoked devices go with the venue (the audit log keeps their story); others stay.
+    if await scoped(Device, principal, venue_id=venue.id, state__not=DeviceState.REVOKED).exists():
+        raise Conflict("the venue has gate devices that are not revoked: revoke them first")
     async with in_transaction():
         await venue.delete()
         await audit.record(principal, "venue.deleted", f"venue {venue.name}", now)

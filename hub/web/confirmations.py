@@ -25,7 +25,9 @@ from hub.local_time import shown
 from hub.roles import ROLE_LABELS
 from hub.services import (
     accounts,
+    devices,
     events,
+    gates,
     invitations,
     price_rules,
     ticket_types,
@@ -222,6 +224,34 @@ async def _delete_gate_rule(visit: Visit) -> Question:
     )
 
 
+async def _delete_gate(visit: Visit) -> Question:
+    event = await events.get_event(visit.member, visit.param("event_id"))
+    row = _find(await gates.list_gates(visit.member, event.id), visit.param("gate_id"), "gate")
+    return Question(
+        "Remove this gate?",
+        f"{row.name} ({event.name})",
+        "Check-in lists, entry rules and devices can no longer choose it; add it again to "
+        "undo this.",
+        "Remove gate",
+        _event_url(visit, "/gates"),
+    )
+
+
+async def _revoke_device(visit: Visit) -> Question:
+    event = await events.get_event(visit.member, visit.param("event_id"))
+    device = await devices.get_device(visit.member, visit.param("device_id"))
+    if event.id not in device.event_ids:
+        raise NotFound("no such device")
+    return Question(
+        "Revoke this device?",
+        f"{device.name} at gate {device.gate} ({event.name})",
+        "The hub refuses its requests at once, and every gate does within seconds of hearing "
+        "of it. This cannot be undone: to use the machine again, add it as a new device.",
+        "Revoke device",
+        _event_url(visit, "/devices"),
+    )
+
+
 async def _delete_venue(visit: Visit) -> Question:
     venue = await venues.get_venue(visit.member, visit.param("venue_id"))
     return Question(
@@ -297,6 +327,8 @@ IRREVERSIBLE: dict[str, Asker] = {
     f"{ORG_PREFIX}/events/{{event_id}}/price-rules/{{rule_id}}/delete": _delete_price_rule,
     f"{ORG_PREFIX}/events/{{event_id}}/check-in-lists/{{list_id}}/delete": _delete_check_in_list,
     f"{ORG_PREFIX}/events/{{event_id}}/gate-rules/{{rule_id}}/delete": _delete_gate_rule,
+    f"{ORG_PREFIX}/events/{{event_id}}/gates/{{gate_id}}/delete": _delete_gate,
+    f"{ORG_PREFIX}/events/{{event_id}}/devices/{{device_id}}/revoke": _revoke_device,
     f"{ORG_PREFIX}/events/{{event_id}}/keys/rotate": _rotate_key,
     f"{ORG_PREFIX}/events/{{event_id}}/tickets/{{ticket_id}}/status": _change_ticket_status,
     f"{ORG_PREFIX}/venues/{{venue_id}}/delete": _delete_venue,

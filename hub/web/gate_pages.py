@@ -14,15 +14,17 @@ import msgspec
 from starlette.responses import Response
 
 from contract.event_package import encode_package
+from hub.device_schemas import GateIn
 from hub.errors import InvalidRule
 from hub.roles import Action
 from hub.rule_editor import KINDS, MAX_CONDITIONS, WEEKDAYS, build_rule, read_conditions, used_rows
 from hub.rule_text import RULE_HELP, parse_rule_json
 from hub.rule_words import describe_rule
 from hub.schemas import CheckInListIn, GateName, GateRuleIn, Input, KeyRotation
-from hub.services import events, keys, packages, ticket_types
+from hub.services import events, gates, keys, packages, ticket_types
+from hub.services.gate_names import require_gates
 from hub.web.event_pages import event_context
-from hub.web.forms import convert
+from hub.web.forms import FormError, convert
 from hub.web.page_routing import PageRouter, Visit
 
 router = PageRouter()
@@ -51,9 +53,12 @@ async def gates_page(visit: Visit) -> Response:
     typed = {}
     if visit.failed is not None and visit.failed.form == "gate_rule":
         typed = {k: v.split("\n") for k, v in visit.failed.values.items()}
+    event_gates = await gates.list_gates(visit.member, event_id)
     return visit.render(
         "gates.html",
         **context,
+        gates=event_gates,
+        gate_options=[(g.name, g.name) for g in event_gates],
         ticket_types=types,
         type_names={t.id: t.name for t in types},
         check_in_lists=await events.list_check_in_lists(visit.member, event_id),
@@ -80,7 +85,11 @@ def _to_gates(visit: Visit, notice: str) -> Response:
     form="check_in_list",
 )
 async def add_check_in_list(visit: Visit) -> Response:
-    data = convert(visit.form, CheckInListIn, comma_lists=("gates",), multi=("ticket_type_ids",))
+    data = convert(visit.form, CheckInListIn, multi=("gates", "ticket_type_ids"))
+    # Ticked boxes, or names typed with commas (a form without the boxes' page).
+    data.gates = [g.strip() for v in data.gates for g in v.split(",") if g.strip()]
+    if not data.gates:
+        raise FormError("Gates: choose at least one of the event's gates", "gates")
     await events.add_check_in_list(visit.member, visit.param("event_id"), data, visit.now)
     return _to_gates(visit, "added")
 
@@ -99,6 +108,28 @@ async def delete_check_in_list(visit: Visit) -> Response:
     return _to_gates(visit, "deleted")
 
 
+@router.org("POST", "/events/{event_id}/gates", Action.EVENTS_WRITE, page=gates_page, form="gate")
+async def add_gate(visit: Visit) -> Response:
+    await gates.add_gate(
+        visit.member, visit.param("event_id"), convert(visit.form, GateIn), visit.now
+    )
+    return _to_gates(visit, "added")
+
+
+@router.org(
+    "POST",
+    "/events/{event_id}/gates/{gate_id}/delete",
+    Action.EVENTS_WRITE,
+    page=gates_page,
+    form="gates",
+)
+async def delete_gate(visit: Visit) -> Response:
+    await gates.delete_gate(
+        visit.member, visit.param("event_id"), visit.param("gate_id"), visit.now
+    )
+    return _to_gates(visit, "deleted")
+
+
 @router.org(
     "POST",
     "/events/{event_id}/gate-rules",
@@ -113,6 +144,9 @@ async def add_gate_rule(visit: Visit) -> Response:
     names = {str(t.id): t.name for t in types}
     fields = {key: [str(v) for v in visit.form.getlist(key)] for key in visit.form}
     conditions = read_conditions(fields, names)
+    named = [g for c in conditions.items for g in c.gates]
+    if named:
+        await require_gates(event_id, named, "Conditions")
     written = str(visit.form.get("rule") or "").strip()
     if written and conditions.items:
         raise InvalidRule("use either the conditions or the JSON rule, not both: clear one")

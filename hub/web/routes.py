@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from hub.settings import HubSettings
 from hub.web import (
     auth_pages,
+    device_pages,
     event_pages,
     gate_pages,
     invite_pages,
@@ -25,6 +26,7 @@ ROUTERS = (
     auth_pages.router,
     event_pages.router,
     gate_pages.router,
+    device_pages.router,
     ticket_pages.router,
     venue_pages.router,
     org_pages.router,

@@ -154,6 +154,19 @@ def build_world(org: Org) -> World:
         ),
         201,
     )
+    gate = ok(org.api.get(f"{base}/gates"))[0]
+    device = ok(
+        org.api.post(
+            "/api/v1/devices",
+            json={
+                "name": "Pi north",
+                "venue_id": ev.venue_id,
+                "event_ids": [ev.event_id],
+                "gate": "north",
+            },
+        ),
+        201,
+    )["device"]
     seated = ok(
         org.api.post(
             f"{base}/tickets",
@@ -179,6 +192,8 @@ def build_world(org: Org) -> World:
         "list_id": check_in["id"],
         "gate_rule_id": gate_rule["id"],
         "ticket_id": seated[0]["id"],
+        "gate_id": gate["id"],
+        "device_id": device["id"],
         "user_id": member["user_id"],
         "invitation_id": invitation["id"],
         "key_id": api_key_id(org, key),
@@ -301,6 +316,19 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("PUT", "/events/{event_id}/tickets/{ticket_id}/status"): lambda w: {"status": "valid"},
     ("GET", "/events/{event_id}/package"): lambda w: None,
+    ("GET", "/events/{event_id}/gates"): lambda w: None,
+    ("POST", "/events/{event_id}/gates"): lambda w: {"name": unique("Gate")},
+    ("DELETE", "/events/{event_id}/gates/{gate_id}"): lambda w: None,
+    ("GET", "/devices"): lambda w: None,
+    ("POST", "/devices"): lambda w: {
+        "name": unique("Pi"),
+        "venue_id": w.ids["venue_id"],
+        "event_ids": [w.ids["event_id"]],
+        "gate": "south",
+    },
+    ("GET", "/devices/{device_id}"): lambda w: None,
+    ("POST", "/devices/{device_id}/revoke"): lambda w: None,
+    ("POST", "/devices/{device_id}/rekey"): lambda w: None,
 }
 
 
@@ -323,6 +351,11 @@ def _created(path: str, body: Body, param: str) -> Callable[[World], dict[str, s
         return {param: str(made["id"])}
 
     return make
+
+
+def _fresh_device(w: World) -> dict[str, str]:
+    made = ok(w.api.post("/api/v1/devices", json=BODIES[("POST", "/devices")](w)), 201)
+    return {"device_id": str(made["device"]["id"])}
 
 
 FRESH: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
@@ -365,6 +398,11 @@ FRESH: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
         BODIES[("POST", "/events/{event_id}/gate-rules")],
         "gate_rule_id",
     ),
+    ("DELETE", "/events/{event_id}/gates/{gate_id}"): _created(
+        "/events/{event_id}/gates", BODIES[("POST", "/events/{event_id}/gates")], "gate_id"
+    ),
+    ("POST", "/devices/{device_id}/revoke"): _fresh_device,
+    ("POST", "/devices/{device_id}/rekey"): _fresh_device,
 }
 
 

@@ -25,9 +25,21 @@ class SeatedEvent:
     seat_ids: list[str]
 
 
+# The gates every built event has (check-in lists and rules choose from an event's gates).
+GATES = ("east", "north", "south")
+
+
+def add_gates(api: httpx.Client, event_id: str, names: tuple[str, ...] = GATES) -> list[Any]:
+    """Give the event these gates; their rows as the API answers them."""
+    return [
+        ok(api.post(f"/api/v1/events/{event_id}/gates", json={"name": name}), 201) for name in names
+    ]
+
+
 def build_seated_event(api: httpx.Client, publish: bool = True) -> SeatedEvent:
-    """Venue, layout (rows A-C, seats 1-10, aisle after 5), zone, dated event with a seated
-    and a general-admission ticket type; published unless told not to."""
+    """Venue, layout (rows A-C, seats 1-10, aisle after 5), zone, dated event with gates
+    east, north and south, a seated and a general-admission ticket type; published unless
+    told not to."""
     venue = ok(api.post("/api/v1/venues", json={"name": "Civic Hall"}), 201)
     layout = ok(api.post(f"/api/v1/venues/{venue['id']}/layouts", json={"name": "Main"}), 201)
     zone = ok(
@@ -59,6 +71,7 @@ def build_seated_event(api: httpx.Client, publish: bool = True) -> SeatedEvent:
         ),
         201,
     )
+    add_gates(api, event["id"])
     ok(
         api.post(
             f"/api/v1/events/{event['id']}/sessions",

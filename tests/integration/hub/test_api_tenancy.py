@@ -96,6 +96,8 @@ def test_every_declared_route_is_described() -> None:
             "rule_id",
             "list_id",
             "ticket_id",
+            "gate_id",
+            "device_id",
         }, f"{_name(r)} has a path parameter the walk cannot fill"
 
 
@@ -242,6 +244,34 @@ MIXED: list[tuple[str, str, str, Mixed]] = [
         lambda a, b: (
             {},
             {"name": unique("List"), "gates": ["x"], "ticket_type_ids": [a.ids["type_id"]]},
+        ),
+    ),
+    (
+        "a device at another org's venue",
+        "POST",
+        "/devices",
+        lambda a, b: (
+            {},
+            {
+                "name": unique("Pi"),
+                "venue_id": a.ids["venue_id"],
+                "event_ids": [b.ids["event_id"]],
+                "gate": "north",
+            },
+        ),
+    ),
+    (
+        "a device serving another org's event",
+        "POST",
+        "/devices",
+        lambda a, b: (
+            {},
+            {
+                "name": unique("Pi"),
+                "venue_id": b.ids["venue_id"],
+                "event_ids": [a.ids["event_id"]],
+                "gate": "north",
+            },
         ),
     ),
     (

@@ -86,6 +86,7 @@ def test_what_is_sold_and_admitted_is_audited_through_the_api(org: Org) -> None:
         ),
         201,
     )
+    gate = ok(api.post(f"{base}/gates", json={"name": "north"}), 201)
     check_in = ok(
         api.post(
             f"{base}/check-in-lists",
@@ -100,6 +101,7 @@ def test_what_is_sold_and_admitted_is_audited_through_the_api(org: Org) -> None:
     for path in (
         f"{base}/gate-rules/{gate_rule['id']}",
         f"{base}/check-in-lists/{check_in['id']}",
+        f"{base}/gates/{gate['id']}",
         f"{base}/price-rules/{rule['id']}",
         f"{base}/ticket-types/{standing['id']}",
         f"{base}/sessions/{date['id']}",
@@ -123,10 +125,12 @@ def test_what_is_sold_and_admitted_is_audited_through_the_api(org: Org) -> None:
         ("date.created", "event Gala night"),
         ("ticket_type.created", "ticket type Standing (Gala night)"),
         ("price_rule.created", "price rule Crew (Gala night)"),
+        ("gate.created", "gate north (Gala night)"),
         ("check_in_list.created", "check-in list Main (Gala night)"),
         ("gate_rule.created", "entry rule Adults (Gala night)"),
         ("gate_rule.deleted", "entry rule Adults (Gala night)"),
         ("check_in_list.deleted", "check-in list Main (Gala night)"),
+        ("gate.deleted", "gate north (Gala night)"),
         ("price_rule.deleted", "price rule Crew (Gala night)"),
         ("ticket_type.deleted", "ticket type Standing (Gala night)"),
         ("date.deleted", "event Gala night"),

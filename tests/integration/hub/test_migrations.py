@@ -114,3 +114,77 @@ def test_a_hub_with_data_of_the_first_release_upgrades(first_release_url: str) -
 
     # Rows made before a column existed get its default: the door window's policy too.
     assert asyncio.run(run()) == ("early@example.org", "UTC", 120, "warn")
+
+
+def test_gate_names_already_used_become_the_events_gates(first_release_url: str) -> None:
+    async def run() -> tuple[list[tuple[str, str]], list[int]]:
+        try:
+            await migrate(config=tortoise_config(first_release_url), target="hub.0007_gate_scans")
+        finally:
+            await Tortoise.close_connections()
+        dsn = "postgresql://" + first_release_url.split("://", 1)[1]
+        conn = await asyncpg.connect(dsn)
+        org = uuid.uuid4()
+        try:
+            await conn.execute(
+                "INSERT INTO org (id, name, slug, branding, settings, created_at)"
+                " VALUES ($1, 'Early', 'early', '{}', '{}', now())",
+                org,
+            )
+            for venue, event in ((uuid.uuid4(), "Show one"), (uuid.uuid4(), "Show two")):
+                await conn.execute(
+                    "INSERT INTO venue (id, org_id, name, address, timezone, created_at)"
+                    " VALUES ($1, $2, 'Hall', '', 'UTC', now())",
+                    venue,
+                    org,
+                )
+                event_id = uuid.uuid4()
+                await conn.execute(
+                    "INSERT INTO event (id, org_id, venue_id, name, description, status,"
+                    " timezone, currency, created_at)"
+                    " VALUES ($1, $2, $3, $4, '', 'draft', 'UTC', 'ZAR', now())",
+                    event_id,
+                    org,
+                    venue,
+                    event,
+                )
+                await conn.execute(
+                    "INSERT INTO check_in_list (id, org_id, event_id, name, gates,"
+                    " ticket_type_ids) VALUES ($1, $2, $3, 'Main', $4, '[]')",
+                    uuid.uuid4(),
+                    org,
+                    event_id,
+                    '["north", " south "]' if event == "Show one" else '["north"]',
+                )
+                await conn.execute(
+                    "INSERT INTO gate_rule (id, org_id, event_id, description, rule, gate)"
+                    " VALUES ($1, $2, $3, 'Late', 'true', $4)",
+                    uuid.uuid4(),
+                    org,
+                    event_id,
+                    "south" if event == "Show one" else "loading bay",
+                )
+        finally:
+            await conn.close()
+        await database.migrate(first_release_url)
+        conn = await asyncpg.connect(dsn)
+        try:
+            gates = await conn.fetch(
+                "SELECT e.name AS event, g.name FROM event_gate g JOIN event e ON e.id = g.event_id"
+                " ORDER BY e.name, g.name"
+            )
+            secrets_ = await conn.fetch("SELECT sync_secret FROM venue")
+        finally:
+            await conn.close()
+        assert len({bytes(r["sync_secret"]) for r in secrets_}) == 2  # one each, not shared
+        return [(r["event"], r["name"]) for r in gates], [len(r["sync_secret"]) for r in secrets_]
+
+    assert asyncio.run(run()) == (
+        [
+            ("Show one", "north"),
+            ("Show one", "south"),
+            ("Show two", "loading bay"),
+            ("Show two", "north"),
+        ],
+        [32, 32],
+    )

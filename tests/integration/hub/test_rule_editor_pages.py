@@ -17,7 +17,7 @@ from contract.event_package import decode_package
 from contract.gate_rules import rule_allows
 from hub.roles import Role
 from tests.integration.hub.conftest import PASSWORD, Org, OrgFactory
-from tests.integration.hub.seated_event import SeatedEvent, build_seated_event, ok
+from tests.integration.hub.seated_event import SeatedEvent, add_gates, build_seated_event, ok
 from tests.integration.hub.web_user import sign_in
 from tests.integration.kiosk_ui.conftest import SCREENSHOTS
 
@@ -49,6 +49,7 @@ def _rules(org: Org, event: SeatedEvent) -> list[dict[str, Any]]:
 def test_rules_from_the_form_admit_at_the_gate_what_was_meant(make_org: OrgFactory) -> None:
     org = make_org("Rules by form")
     event = build_seated_event(org.api)
+    add_gates(org.api, event.event_id, ("vip",))
     admin = sign_in(org.hub, org.admin_email)
     url = f"/o/{org.slug}/events/{event.event_id}/gate-rules"
     # Evenings only, twice a day at most, for standing tickets; no JavaScript: every field
@@ -147,6 +148,18 @@ def test_rule_form_mistakes_are_explained_and_what_was_typed_stays(
     assert "use either the conditions or the JSON rule, not both" in both.text
     nothing = admin.post(url, {"description": "Empty"})
     assert "add at least one condition (or write the rule as JSON)" in nothing.text
+    # Gates are chosen from the event's: a name it does not have is refused, and kept.
+    typo = admin.post(url, {"c0_kind": "gates", "c0_gates": "north, nrth"})
+    assert typo.status_code == 422
+    assert "Conditions: &#39;nrth&#39; is not a gate of this event" in typo.text
+    assert "(its gates: east, north, south); add the gate under Gates first" in typo.text
+    assert 'name="c0_gates" placeholder="north, south" value="north, nrth"' in typo.text
+    listed_typo = admin.post(
+        f"/o/{org.slug}/events/{event.event_id}/check-in-lists",
+        {"name": "Side", "gates": "nrth", "ticket_type_ids": event.ticket_type_id},
+    )
+    assert listed_typo.status_code == 422
+    assert "Gates: &#39;nrth&#39; is not a gate of this event" in listed_typo.text
     assert _rules(org, event) == []
     # Valid JSON typed by hand is still a rule, and the list says it in words.
     written = admin.post(
@@ -164,6 +177,7 @@ def test_an_organiser_builds_rules_in_the_browser(page: Page, make_org: OrgFacto
     with ThreadPoolExecutor(max_workers=1) as pool:  # asyncio cannot run in Playwright's thread
         org = pool.submit(make_org, "Rules in the browser").result()
         event = pool.submit(build_seated_event, org.api).result()
+        pool.submit(add_gates, org.api, event.event_id, ("loading-bay",)).result()
         ok(
             org.api.post(
                 f"/api/v1/events/{event.event_id}/gate-rules",
@@ -209,6 +223,9 @@ def test_an_organiser_builds_rules_in_the_browser(page: Page, make_org: OrgFacto
     fourth.locator("select.condition-kind").select_option(label="At most this many entries a day")
     fourth.locator('[name="c3_number"]').fill("3")
     page.screenshot(path=SCREENSHOTS / "hub-rule-editor.png", full_page=True)
+    # A full-page shot leaves Chromium scrolled past the page's end (it is taller since
+    # the gates section): scrolled back, the click lands on the button again.
+    page.evaluate("window.scrollTo(0, 0)")
     form.get_by_role("button", name="Add rule").click()
     expect(page).to_have_url(re.compile(r"/gates\?n=added$"))
     words = (

@@ -58,6 +58,12 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/o/{slug}/events/{event_id}/check-in-lists/{list_id}/delete"): A.EVENTS_WRITE,
     ("POST", "/o/{slug}/events/{event_id}/gate-rules"): A.EVENTS_WRITE,
     ("POST", "/o/{slug}/events/{event_id}/gate-rules/{rule_id}/delete"): A.EVENTS_WRITE,
+    ("POST", "/o/{slug}/events/{event_id}/gates"): A.EVENTS_WRITE,
+    ("POST", "/o/{slug}/events/{event_id}/gates/{gate_id}/delete"): A.EVENTS_WRITE,
+    ("GET", "/o/{slug}/events/{event_id}/devices"): A.DEVICES_READ,
+    ("POST", "/o/{slug}/events/{event_id}/devices"): A.DEVICES_MANAGE,
+    ("POST", "/o/{slug}/events/{event_id}/devices/{device_id}/revoke"): A.DEVICES_MANAGE,
+    ("POST", "/o/{slug}/events/{event_id}/devices/{device_id}/rekey"): A.DEVICES_MANAGE,
     ("POST", "/o/{slug}/events/{event_id}/keys/rotate"): A.KEYS_ROTATE,
     ("GET", "/o/{slug}/events/{event_id}/package"): A.PACKAGE_EXPORT,
     ("GET", "/o/{slug}/events/{event_id}/tickets"): A.TICKETS_READ,
@@ -151,11 +157,13 @@ class Tenant:
                     "price-rules",
                     "check-in-lists",
                     "gate-rules",
+                    "gates",
                     "keys",
                     "tickets",
                 )
             ),
             "/api/v1/audit",
+            "/api/v1/devices",
         ]
         state: dict[str, Any] = {path: ok(api.get(path)) for path in reads}
         keys = ok(api.get("/api/v1/api-keys"))
@@ -200,6 +208,14 @@ def make_tenant(hub: Hub, make_org: OrgFactory) -> Tenant:
         ),
         201,
     )[0]
+    gate = ok(api.get(f"/api/v1/events/{e}/gates"))[0]
+    device = ok(
+        api.post(
+            "/api/v1/devices",
+            json={"name": "Pi", "venue_id": seated.venue_id, "event_ids": [e], "gate": "north"},
+        ),
+        201,
+    )["device"]
     key = ok(api.get("/api/v1/api-keys"))[0]
     invitation = invite(api, f"invitee-{uuid.uuid4().hex[:10]}@example.org", Role.FINANCE)
     admin = sign_in(hub, org.admin_email)
@@ -213,6 +229,8 @@ def make_tenant(hub: Hub, make_org: OrgFactory) -> Tenant:
         "gate_rule_id": gate_rule["id"],
         "list_id": check_in["id"],
         "ticket_id": ticket["id"],
+        "gate_id": gate["id"],
+        "device_id": device["id"],
         "key_id": key["id"],
         "user_id": admin.user_id(api),
         "invitation_id": invitation["invitation"]["id"],

@@ -26,8 +26,14 @@ def test_each_role_has_its_documented_permissions() -> None:
         Action.TICKETS_READ,
         Action.TICKETS_ISSUE,
         Action.PACKAGE_EXPORT,
+        Action.DEVICES_READ,
+        Action.DEVICES_MANAGE,
     }
-    assert POLICY[Role.DOOR_STAFF] == READS | {Action.TICKETS_READ, Action.PACKAGE_EXPORT}
+    assert POLICY[Role.DOOR_STAFF] == READS | {
+        Action.TICKETS_READ,
+        Action.PACKAGE_EXPORT,
+        Action.DEVICES_READ,
+    }
     assert POLICY[Role.FINANCE] == READS | {Action.TICKETS_READ, Action.AUDIT_READ}
 
 
