@@ -198,12 +198,23 @@ def _create_org(args: argparse.Namespace) -> int:
 def _seed_demo(args: argparse.Namespace) -> int:
     import asyncio  # noqa: PLC0415
     import datetime as dt  # noqa: PLC0415
+    import json  # noqa: PLC0415
 
-    from hub.demo_data import seed_demo  # noqa: PLC0415
+    from hub.demo_data import demo_device_tokens, sample_tickets, seed_demo  # noqa: PLC0415
 
-    login = asyncio.run(seed_demo(database_url(args), args.data, dt.datetime.now(dt.UTC)))
+    now = dt.datetime.now(dt.UTC)
+    login = asyncio.run(seed_demo(database_url(args), args.data, now))
     state = "created" if login.created else "already there"
     print(f"demo org {login.org_slug} ({state}); sign in as {login.email} / {login.password}")
+    if args.samples is not None:
+        samples = asyncio.run(sample_tickets(database_url(args), args.data))
+        args.samples.write_text(
+            json.dumps([{"label": s.label, "expect": s.expect, "code": s.code} for s in samples])
+        )
+    if args.device_tokens:
+        names = [name.strip() for name in args.device_tokens.split(",") if name.strip()]
+        tokens = asyncio.run(demo_device_tokens(database_url(args), args.data, names, now))
+        print(json.dumps({"enrolment_tokens": tokens}))
     return 0
 
 
@@ -302,6 +313,15 @@ def add_hub_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "seed-demo", help="create the demo organisation, venue and seated event (once)"
     )
     _add_database_options(seed)
+    seed.add_argument(
+        "--samples", type=Path, metavar="FILE", help="write the demo's tickets to try (JSON)"
+    )
+    seed.add_argument(
+        "--device-tokens",
+        metavar="GATES",
+        help="add (or re-key) the demo's gate devices with these names, comma-separated, and"
+        " print a one-time enrolment token for each (JSON)",
+    )
     seed.set_defaults(run=_seed_demo)
 
     mail = hub_commands.add_parser(

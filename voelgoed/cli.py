@@ -315,7 +315,7 @@ def _add_tech_commands(
 def _demo(args: argparse.Namespace) -> int:
     from voelgoed.demo import run_demo
 
-    return run_demo(args.data, host=args.host, port=args.port, tickets=args.tickets)
+    return run_demo(args.data, host=args.host, port=args.port)
 
 
 def _add_serve_command(gate_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -445,11 +445,13 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("package", type=Path, help="the event package file")
     inspect.set_defaults(run=_package_inspect)
 
-    demo = commands.add_parser("demo", help="run a demo gate with ready-to-scan codes")
+    demo = commands.add_parser(
+        "demo",
+        help="run the demo: the hub and three gates enrolled at it, with ready-to-scan codes",
+    )
     demo.add_argument("--data", type=Path, default=Path(".demo"), help="demo data folder")
     demo.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    demo.add_argument("--port", type=int, default=8700, help="gate port (default 8700)")
-    demo.add_argument("--tickets", type=int, default=200, help="tickets in the demo event")
+    demo.add_argument("--port", type=int, default=8700, help="gate-1's port (default 8700)")
     demo.set_defaults(run=_demo)
     return parser
 
