@@ -301,6 +301,9 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("PUT", "/events/{event_id}/tickets/{ticket_id}/status"): lambda w: {"status": "valid"},
     ("GET", "/events/{event_id}/package"): lambda w: None,
+    ("GET", "/events/{event_id}/live"): lambda w: None,
+    # Without Accept: text/event-stream the stream sends the figures once and ends.
+    ("GET", "/events/{event_id}/live/stream"): lambda w: None,
 }
 
 
