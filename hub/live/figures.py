@@ -38,6 +38,7 @@ REASON_WORDS: dict[str, str] = {
     "unknown": "reason not yet received",
 }
 DEFAULT_HOURS = 3
+DOUBLES_LISTED = 200  # a venue-wide partition can make thousands: the newest are listed
 MAX_HOURS = 48
 
 
@@ -114,7 +115,8 @@ class LiveFigures(msgspec.Struct, frozen=True):
     rejected: int
     rejections: list[ReasonCount]
     admissions: Admissions
-    double_admissions: list[DoubleAdmissionView]
+    double_admissions: list[DoubleAdmissionView]  # the newest DOUBLES_LISTED
+    double_admissions_total: int
     devices: list[DeviceView]
 
 
@@ -181,9 +183,10 @@ def double_admission_views(
     tickets: Mapping[str, TicketOfScans],
     timezone: str,
 ) -> list[DoubleAdmissionView]:
-    """The verdicts with each ticket's holder and type, newest double admission first."""
+    """The verdicts with each ticket's holder and type, newest double admission first (the
+    newest DOUBLES_LISTED)."""
     views = []
-    for v in reversed(verdicts):
+    for v in list(reversed(verdicts))[:DOUBLES_LISTED]:
         ticket = tickets.get(v.ticket_id)
         views.append(
             DoubleAdmissionView(

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from contract.admission_verdicts import DoubleAdmission
 from gate_node.decision import REASONS
 from hub.live.devices import DeviceHealth, device_problems
-from hub.live.figures import REASON_WORDS, admissions, rejections, window
+from hub.live.figures import (
+    DOUBLES_LISTED,
+    REASON_WORDS,
+    HubScan,
+    admissions,
+    double_admission_views,
+    rejections,
+    window,
+)
 from hub.web.live_pages import chart_data, minute_rows
 
 NOW = dt.datetime(2031, 3, 1, 18, 7, 30, tzinfo=dt.UTC)
@@ -64,3 +73,13 @@ def test_a_device_is_healthy_or_says_what_to_look_at() -> None:
         "clock off by +2.5 s",
         "101 changes not yet uploaded",
     ]
+
+
+def test_the_newest_double_admissions_are_listed() -> None:
+    def scan(hlc: int) -> HubScan:
+        return HubScan(f"s{hlc}", "in", "north", None, NOW, hlc, "a")
+
+    verdicts = [DoubleAdmission(f"t{i}", scan(2 * i), scan(2 * i + 1)) for i in range(205)]
+    views = double_admission_views(verdicts, {}, "UTC")
+    assert len(views) == DOUBLES_LISTED == 200
+    assert views[0].double.hlc == 409  # newest first
