@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from hub import database
 from hub.live.devices import DeviceHealth
 from hub.live.stream import Live
 from hub.roles import Role
-from tests.integration.hub.conftest import Hub, Org, OrgFactory
+from tests.integration.hub.conftest import Hub, Org, OrgFactory, serve_hub, stop_hub
 from tests.integration.hub.gate_scans import (
     ScanEvent,
     Scans,
@@ -210,6 +211,21 @@ def test_a_notify_tells_the_stream_of_rows_changed_in_place(org: Org, hub: Hub) 
         change_reason(hub.database_url, scan_id, "forged", notify=True)
         second = stream.figures_until(lambda f: f["rejections"][0]["reason"] != "unknown")
         assert [r["reason"] for r in second["rejections"]] == ["forged"]
+
+
+def test_a_hub_with_open_streams_stops_at_ctrl_c(org: Org, hub: Hub, tmp_path: Path) -> None:
+    ev = build_scan_event(org.api)
+    (tmp_path / "hub").mkdir()
+    own = serve_hub(hub.database_url, tmp_path / "hub")
+    try:
+        client = own.client(headers={"authorization": f"Bearer {org.admin_key}"})
+        url = f"/api/v1/events/{ev.event_id}/live/stream"
+        with client.stream("GET", url, headers={"accept": "text/event-stream"}) as response:
+            Stream(response).next_figures()
+            # SIGINT; a hub still waiting for the stream to end would be killed (-9).
+            assert own.process.stop(timeout=15) == 0
+    finally:
+        stop_hub(own)
 
 
 def test_without_an_event_stream_accept_the_stream_answers_once(
