@@ -81,8 +81,8 @@ class MinuteBucket(msgspec.Struct):
     by_gate: dict[str, int]
 
 
-# Double admissions are judged by the scan service (verdicts.py, GET /api/v1/alerts): the
-# dashboard page shows them from there.
+# Double admissions are judged by the scan service (contract/admission_verdicts.py,
+# GET /api/v1/alerts): the dashboard page shows them from there.
 AlertKind = Literal["invalid_burst", "gate_quiet"]
 
 

@@ -14,12 +14,14 @@ import time
 import uuid
 from collections.abc import Callable
 
+from contract.admission_verdicts import DoubleAdmission, double_admissions
 from contract.ticket_token import TicketClaims
 from gate_node import replica
 from gate_node.decision import (
     Decision,
     Direction,
     EventContext,
+    Passage,
     TicketFacts,
     check_code,
     decide_scan,
@@ -50,7 +52,6 @@ from gate_node.staff import StaffMember
 from gate_node.supervision import check_annul, check_override
 from gate_node.ticket_book import TicketBook
 from gate_node.timestamps import format_time, parse_time, time_ordered_id
-from gate_node.verdicts import DoubleAdmission, double_admissions
 
 
 def utc_now() -> dt.datetime:
@@ -203,7 +204,7 @@ class ScanService:
             warning=warning,
         )
 
-    def double_admissions(self) -> list[DoubleAdmission]:
+    def double_admissions(self) -> list[DoubleAdmission[Passage]]:
         """The double admissions in the replica, as every node derives them."""
         event = self.event
         candidates = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,9 @@ class ApiRoute:
     query: type[Any] | None = None
     # Error statuses this route can answer beyond those every route of its kind can.
     also: tuple[str, ...] = ()
+    # What a 200 holds when it is not JSON: "text/event-stream" for server-sent events
+    # (each event's data is a JSON `response`).
+    media_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -110,11 +114,23 @@ class ApiRouter:
         status: int = 200,
         query: type[Any] | None = None,
         also: tuple[str, ...] = (),
+        media_type: str = "application/json",
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.declared.append(
                 ApiRoute(
-                    method, path, handler, summary, tag, action, body, response, status, query, also
+                    method,
+                    path,
+                    handler,
+                    summary,
+                    tag,
+                    action,
+                    body,
+                    response,
+                    status,
+                    query,
+                    also,
+                    media_type,
                 )
             )
             return handler
@@ -197,14 +213,33 @@ class ApiRouter:
                     "content": {"application/json": {"schema": schema_of[repr(r.body)]}},
                 }
             ok: dict[str, Any] = {"description": "OK"}
-            if r.query is not None:
+            if r.query is not None and typing.get_origin(r.response) is list:
                 ok["headers"] = {
                     "X-Total-Count": {
                         "description": "How many items there are in all pages",
                         "schema": {"type": "integer"},
                     }
                 }
-            if r.response is not None:
+            if r.media_type == "text/event-stream":
+                ok["description"] = (
+                    "Server-sent events: each `figures` event's data is one JSON document"
+                    f" of the schema {r.response.__name__}"
+                )
+                event = {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": {
+                        "event": {"type": "string"},
+                        "id": {"type": "string"},
+                        "data": {
+                            "type": "string",
+                            "contentMediaType": "application/json",
+                            "contentSchema": schema_of[repr(r.response)],
+                        },
+                    },
+                }
+                ok["content"] = {r.media_type: {"schema": event}}
+            elif r.response is not None:
                 ok["content"] = {"application/json": {"schema": schema_of[repr(r.response)]}}
             op["responses"][str(r.status)] = ok
             statuses = ["401", "403", "404"]

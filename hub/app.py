@@ -20,6 +20,9 @@ from hub.api import api
 from hub.api_endpoint import api_endpoint, public_endpoint
 from hub.errors import HubError
 from hub.http import error_response, json_response
+from hub.live.devices import DeviceHealthSource, no_devices
+from hub.live.signals import LiveSignals
+from hub.live.stream import Live
 from hub.mail import config as mail_config
 from hub.mail.delivery import DeliveryLoop, transport_for
 from hub.settings import SETTINGS_ENV, HubSettings, settings_from_env
@@ -28,11 +31,13 @@ from hub.web import STATIC_DIR, web_routes
 VERSION = "0.1.0"
 
 
-def create_app(settings: HubSettings) -> Starlette:
-    """The hub service: JSON API, organiser pages, OpenAPI document."""
+def create_app(settings: HubSettings, device_health: DeviceHealthSource = no_devices) -> Starlette:
+    """The hub service: JSON API, organiser pages, OpenAPI document. `device_health` says
+    how the devices serving an event are doing, for the live figures (default: none)."""
     if len(settings.secret_key) < 16:
         raise ValueError("the hub's secret key must be at least 16 bytes")
     openapi_doc = api.openapi("Voelgoed hub API", VERSION)
+    live = Live(device_health, LiveSignals())
     # Checked now, so a bad --smtp URL stops the start with one clear line.
     mail = mail_config.mail_settings(settings)
 
@@ -51,6 +56,8 @@ def create_app(settings: HubSettings) -> Starlette:
         # Requests run in tasks that do not inherit the lifespan's context: the ORM's
         # context must be the process-wide fallback.
         await Tortoise.init(config=database.tortoise_config(url), _enable_global_fallback=True)
+        # One LISTEN connection per process wakes the live streams (they poll without it).
+        live.signals.database_url = url
         deliveries = DeliveryLoop(mail, transport_for(mail), database_url=url)
         delivering = asyncio.create_task(deliveries.run(), name="mail delivery")
         try:
@@ -60,6 +67,7 @@ def create_app(settings: HubSettings) -> Starlette:
             # The message in hand is finished (a cut-off send could go out twice).
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(delivering, mail.timeout + 5)
+            await live.signals.close()
             await Tortoise.close_connections()
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -105,6 +113,7 @@ def create_app(settings: HubSettings) -> Starlette:
         },
     )
     app.state.mailing = mail_config.mailing(settings)
+    app.state.live = live
     return app
 
 

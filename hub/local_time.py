@@ -85,3 +85,11 @@ def input_value(moment: dt.datetime | None, where: Where = None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(zone(timezone_of(where))).strftime(INPUT_FORMAT)
+
+
+def clock(moment: dt.datetime, where: Where = None) -> str:
+    """The time of day of `moment` in the zone of `where`, "18:05": for a chart's axis or
+    rows that say once which zone they are in."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone(timezone_of(where))).strftime("%H:%M")

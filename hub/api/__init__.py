@@ -6,7 +6,7 @@ the package declares every route, in the order the OpenAPI document lists them.
 
 from __future__ import annotations
 
-from hub.api import device_routes, event_routes, org_routes, venue_routes
+from hub.api import device_routes, event_routes, live_routes, org_routes, venue_routes
 from hub.api.router import api
 
-__all__ = ["api", "device_routes", "event_routes", "org_routes", "venue_routes"]
+__all__ = ["api", "device_routes", "event_routes", "live_routes", "org_routes", "venue_routes"]

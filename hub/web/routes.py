@@ -13,6 +13,7 @@ from hub.web import (
     event_pages,
     gate_pages,
     invite_pages,
+    live_pages,
     org_pages,
     signup_pages,
     ticket_pages,
@@ -25,6 +26,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 ROUTERS = (
     auth_pages.router,
     event_pages.router,
+    live_pages.router,
     gate_pages.router,
     device_pages.router,
     ticket_pages.router,

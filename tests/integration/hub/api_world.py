@@ -329,6 +329,9 @@ BODIES: dict[tuple[str, str], Body] = {
     ("GET", "/devices/{device_id}"): lambda w: None,
     ("POST", "/devices/{device_id}/revoke"): lambda w: None,
     ("POST", "/devices/{device_id}/rekey"): lambda w: None,
+    ("GET", "/events/{event_id}/live"): lambda w: None,
+    # Without Accept: text/event-stream the stream sends the figures once and ends.
+    ("GET", "/events/{event_id}/live/stream"): lambda w: None,
 }
 
 

@@ -54,6 +54,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/o/{slug}/events/{event_id}/price-rules/{rule_id}/delete"): A.EVENTS_WRITE,
     ("POST", "/o/{slug}/events/{event_id}/status"): A.EVENTS_PUBLISH,
     ("GET", "/o/{slug}/events/{event_id}/gates"): A.EVENTS_READ,
+    ("GET", "/o/{slug}/events/{event_id}/live"): A.EVENTS_READ,
+    ("GET", "/o/{slug}/events/{event_id}/live/stream"): A.EVENTS_READ,
     ("POST", "/o/{slug}/events/{event_id}/check-in-lists"): A.EVENTS_WRITE,
     ("POST", "/o/{slug}/events/{event_id}/check-in-lists/{list_id}/delete"): A.EVENTS_WRITE,
     ("POST", "/o/{slug}/events/{event_id}/gate-rules"): A.EVENTS_WRITE,
@@ -313,6 +315,9 @@ def test_members_may_open_what_their_role_reads(
             expected = 200 if allowed(role, action) else 403
             if (response.status_code, head.status_code) != (expected, expected):
                 wrong.append(f"{role.value} GET/HEAD {template}: {response.status_code}")
+            elif expected == 200 and template.endswith("/live/stream"):
+                assert response.headers["content-type"].startswith("text/event-stream")
+                assert "event: figures" in response.text
             elif expected == 200 and not template.endswith("/package"):
                 assert "<main>" in response.text
     assert not wrong, "\n".join(wrong)

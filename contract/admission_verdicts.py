@@ -5,37 +5,64 @@ giving up offline scanning, so it is made visible. Every node replays each ticke
 accepted scans in the one order all nodes agree on (hybrid clock stamp, then site id)
 through the ticket type's entry rules: the first admission stands, and an admission the
 rules would have refused had the gate known the others is a double admission. Pure, so
-every node derives the same verdicts from the same scans.
+every node (each gate over its replica, the hub over its ingested scans) derives the same
+verdicts from the same scans; both read their own scan records through `AcceptedScan`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
-from gate_node.decision import Passage, TicketTypeRules
+
+class AcceptedScan(Protocol):
+    """What the rule reads of one accepted scan: an admission ("in") or an exit ("out")."""
+
+    @property
+    def direction(self) -> str: ...
+    @property
+    def hlc(self) -> int: ...
+    @property
+    def site(self) -> str: ...
+    @property
+    def scan_id(self) -> str: ...
+
+
+class EntryLimits(Protocol):
+    """What the rule reads of a ticket type (see contract.event_package.TicketType)."""
+
+    @property
+    def entry_mode(self) -> str: ...
+    @property
+    def max_entries(self) -> int | None: ...
+    @property
+    def reentry(self) -> bool: ...
+
+
+S = TypeVar("S", bound=AcceptedScan)
 
 
 @dataclass(frozen=True, slots=True)
-class DoubleAdmission:
+class DoubleAdmission(Generic[S]):
     """An admission that should not have happened, and the admission that stands."""
 
     ticket_id: str
-    stands: Passage
-    double: Passage
+    stands: S
+    double: S
 
 
-def _in_order(passages: Sequence[Passage]) -> list[Passage]:
+def _in_order(passages: Sequence[S]) -> list[S]:
     return sorted(passages, key=lambda p: (p.hlc, p.site, p.scan_id))
 
 
 def ticket_verdicts(
-    ticket_id: str, passages: Sequence[Passage], ticket_type: TicketTypeRules | None
-) -> list[DoubleAdmission]:
+    ticket_id: str, passages: Sequence[S], ticket_type: EntryLimits | None
+) -> list[DoubleAdmission[S]]:
     """The double admissions of one ticket, given all its accepted scans."""
-    found: list[DoubleAdmission] = []
-    entries: list[Passage] = []
-    inside: Passage | None = None
+    found: list[DoubleAdmission[S]] = []
+    entries: list[S] = []
+    inside: S | None = None
     multi = ticket_type is not None and ticket_type.entry_mode == "multi"
     reentry = ticket_type is None or ticket_type.reentry
     max_entries = None if ticket_type is None else ticket_type.max_entries
@@ -59,11 +86,11 @@ def ticket_verdicts(
 
 
 def double_admissions(
-    history: Mapping[str, Sequence[Passage]],
-    ticket_types: Mapping[str, TicketTypeRules | None],
-) -> list[DoubleAdmission]:
-    """Every double admission in the replica, oldest first (by the admission that stands)."""
-    found: list[DoubleAdmission] = []
+    history: Mapping[str, Sequence[S]],
+    ticket_types: Mapping[str, EntryLimits | None],
+) -> list[DoubleAdmission[S]]:
+    """Every double admission in the scans, oldest first (by the admission that stands)."""
+    found: list[DoubleAdmission[S]] = []
     for ticket_id, passages in history.items():
         if sum(1 for p in passages if p.direction == "in") < 2:
             continue  # one admission can never be a double one

@@ -9,8 +9,8 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contract.admission_verdicts import double_admissions, ticket_verdicts
 from gate_node.decision import Passage, TicketTypeRules
-from gate_node.verdicts import double_admissions, ticket_verdicts
 
 T0 = dt.datetime(2026, 11, 25, 18, 0, tzinfo=dt.UTC)
 SINGLE = TicketTypeRules(uuid.uuid4(), "General admission")
