@@ -21,14 +21,26 @@ from hub.errors import HubError
 from hub.http import error_response, json_response
 from hub.mail import config as mail_config
 from hub.mail.delivery import DeliveryLoop, transport_for
+from hub.replication.directory import DeviceDirectory
+from hub.replication.event_rows import RowsOf, register_roster
+from hub.replication.routes import hub_sync_routes
 from hub.settings import HubSettings
 from hub.web import STATIC_DIR, web_routes
 
 VERSION = "0.1.0"
 
 
-def create_app(settings: HubSettings) -> Starlette:
-    """The hub service: JSON API, organiser pages, OpenAPI document."""
+def create_app(
+    settings: HubSettings,
+    *,
+    sync_directory: DeviceDirectory | None = None,
+    roster_rows: RowsOf | None = None,
+    gate_rows: RowsOf | None = None,
+) -> Starlette:
+    """The hub service: JSON API, organiser pages, OpenAPI document, and with a
+    ``sync_directory`` (the device lookups of hub-devices) the per-event sync routes
+    (hub.replication.routes). ``roster_rows`` and ``gate_rows`` give the ``devices`` and
+    ``gates`` rows the hub publishes per event."""
     if len(settings.secret_key) < 16:
         raise ValueError("the hub's secret key must be at least 16 bytes")
     openapi_doc = api.openapi("Voelgoed hub API", VERSION)
@@ -83,8 +95,10 @@ def create_app(settings: HubSettings) -> Starlette:
         assert isinstance(exc, HubError)
         return error_response(exc)
 
+    register_roster(roster_rows=roster_rows, gate_rows=gate_rows)
     routes = [
         *api.routes(lambda route: api_endpoint(route, settings)),
+        *(hub_sync_routes(sync_directory) if sync_directory is not None else []),
         Route("/api/v1/openapi.json", openapi),
         Route("/api/v1/health", health),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
