@@ -31,7 +31,7 @@ from hub.models import (
     Venue,
 )
 from hub.publishing import EventFacts, publish_problems, starts_in_past, transition_allowed
-from hub.replication.event_rows import publish_event
+from hub.replication import event_rows as replication
 from hub.roles import Action
 from hub.schemas import (
     CheckInListIn,
@@ -104,7 +104,7 @@ async def create_event(principal: Principal, data: EventIn, now: dt.datetime) ->
             door_policy=data.door_policy,
         )
         await keys.create_first_key(principal, event, now)
-        await publish_event(conn, event, now)
+        await replication.publish_event(conn, event, now)
         await audit.record(
             principal,
             "event.created",
@@ -161,7 +161,7 @@ async def update_event(
         await event.save()
         if changed:
             await audit.record(principal, "event.updated", f"event {event.name}", now, **changed)
-            await publish_event(conn, event, now, ("event",))
+            await replication.publish_event(conn, event, now, ("event",))
     return event_out(event)
 
 
@@ -205,7 +205,7 @@ async def change_status(
         await event.save()
         await audit.record(principal, STATUS_ACTIONS[event.status], f"event {event.name}", now)
         # Publishing publishes every table; republishing is a diff, cheap when unchanged.
-        await publish_event(conn, event, now)
+        await replication.publish_event(conn, event, now)
     return event_out(event)
 
 
@@ -266,7 +266,7 @@ async def add_session(
             ends=shown(s.ends_at, event.timezone),
             **({"name": s.name} if s.name else {}),
         )
-        await publish_event(conn, event, now, ("event",))
+        await replication.publish_event(conn, event, now, ("event",))
     return SessionOut(s.id, s.name, s.starts_at, s.ends_at)
 
 
@@ -290,7 +290,7 @@ async def delete_session(
             starts=shown(row.starts_at, event.timezone),
             ends=shown(row.ends_at, event.timezone),
         )
-        await publish_event(conn, event, now, ("event",))
+        await replication.publish_event(conn, event, now, ("event",))
 
 
 # Check-in lists and gate rules
@@ -331,7 +331,7 @@ async def add_check_in_list(
                 now,
                 gates=", ".join(gates),
             )
-            await publish_event(conn, event, now, ("ticket_types",))
+            await replication.publish_event(conn, event, now, ("ticket_types",))
     except IntegrityError:
         raise Conflict(f"the event already has a check-in list called {data.name!r}") from None
     return CheckInListOut(row.id, row.name, gates, sorted(wanted))
@@ -347,7 +347,7 @@ async def delete_check_in_list(
         await audit.record(
             principal, "check_in_list.deleted", f"check-in list {row.name} ({event.name})", now
         )
-        await publish_event(conn, event, now, ("ticket_types",))
+        await replication.publish_event(conn, event, now, ("ticket_types",))
 
 
 async def list_gate_rules(principal: Principal, event_id: object) -> list[GateRuleOut]:
@@ -380,7 +380,7 @@ async def add_gate_rule(
             rule=msgspec.json.encode(data.rule).decode(),
             **({"gate": data.gate} if data.gate else {}),
         )
-        await publish_event(conn, event, now, ("gate_rules",))
+        await replication.publish_event(conn, event, now, ("gate_rules",))
     return GateRuleOut(row.id, row.description, row.rule, data.ticket_type_id, row.gate)
 
 
@@ -394,4 +394,4 @@ async def delete_gate_rule(
         await audit.record(
             principal, "gate_rule.deleted", f"entry rule {row.description} ({event.name})", now
         )
-        await publish_event(conn, event, now, ("gate_rules",))
+        await replication.publish_event(conn, event, now, ("gate_rules",))

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from contract.ticket_token import SigningKey, TicketClaims, sign_token
 from hub.errors import InvalidTransition
 from hub.models import Event, EventKey, EventStatus, Ticket
-from hub.replication.event_rows import publish_event
+from hub.replication import event_rows as replication
 from hub.roles import Action
 from hub.schemas import KeyOut, KeyRotated
 from hub.services import audit
@@ -107,7 +107,7 @@ async def rotate(
             compromised=compromised,
             resigned=resigned,
         )
-        await publish_event(conn, event, now, ("event_keys",))
+        await replication.publish_event(conn, event, now, ("event_keys",))
     return KeyRotated(key_out(new), resigned)
 
 

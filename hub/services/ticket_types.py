@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, InvalidTransition, ValidationFailed
 from hub.models import Event, EventStatus, PriceZone, Ticket, TicketType
-from hub.replication.event_rows import publish_event
+from hub.replication import event_rows as replication
 from hub.roles import Action
 from hub.schemas import TicketTypeIn, TicketTypeOut
 from hub.services import audit
@@ -82,7 +82,7 @@ async def add_ticket_type(
                 price_cents=data.price_cents,
                 **({"quota": data.quota} if data.quota is not None else {}),
             )
-            await publish_event(conn, event, now, ("ticket_types",))
+            await replication.publish_event(conn, event, now, ("ticket_types",))
     except IntegrityError:
         raise Conflict(f"the event already has a ticket type called {data.name!r}") from None
     return ticket_type_out(t)
@@ -103,7 +103,7 @@ async def delete_ticket_type(
     async with in_transaction() as conn:
         await row.delete()
         await audit.record(principal, "ticket_type.deleted", _target(row, event), now)
-        await publish_event(conn, event, now, ("ticket_types",))
+        await replication.publish_event(conn, event, now, ("ticket_types",))
 
 
 def _target(t: TicketType, event: Event) -> str:

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from contract.ticket_token import TicketClaims, sign_token
 from hub.errors import Conflict, InvalidTransition, ValidationFailed
 from hub.models import Event, EventStatus, Seat, Ticket, TicketKind, TicketStatus, TicketType
-from hub.replication.event_rows import publish_tickets
+from hub.replication import event_rows as replication
 from hub.roles import Action
 from hub.schemas import Paging, TicketIssueIn, TicketOut, TicketStatusChange
 from hub.seating import seat_text
@@ -126,7 +126,7 @@ async def issue(
             count=len(made),
             ticket_type=ticket_type.name,
         )
-        await publish_tickets(conn, event, made)
+        await replication.publish_tickets(conn, event, made)
     texts = await _seat_texts([t.seat_id for t in made])
     return [ticket_out(t, texts.get(t.seat_id)) for t in made]
 
@@ -172,7 +172,7 @@ async def change_status(
             was=was.value,
             **({"reason": reason} if reason else {}),
         )
-        await publish_tickets(conn, event, [ticket])
+        await replication.publish_tickets(conn, event, [ticket])
     return ticket_out(ticket, texts.get(ticket.seat_id))
 
 
