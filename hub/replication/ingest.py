@@ -21,7 +21,7 @@ from sync.merge import RowState
 from sync.pk_codec import unpack_pk
 from sync.values import SqlValue
 
-_SCAN_COLUMNS = (
+SCAN_COLUMNS = (
     "id",
     "org_id",
     "event_id",
@@ -61,7 +61,7 @@ def _text(value: SqlValue, default: str | None = None) -> str | None:
 def scan_record(
     pk: bytes, st: RowState, org_id: uuid.UUID, event_id: uuid.UUID, now: dt.datetime
 ) -> tuple[object, ...]:
-    """A GateScan row (in ``_SCAN_COLUMNS`` order) from a merged scan; columns the gate
+    """A GateScan row (in ``SCAN_COLUMNS`` order) from a merged scan; columns the gate
     never sent take the replica schema's defaults."""
     v = st.values
     hlc = v.get("hlc")
@@ -142,7 +142,7 @@ async def project(
         elif table == "annulments":
             annulments.append(annulment_record(pk, st, org_id, event_id, now))
     if scans:
-        await _upsert(pg, "gate_scan", _SCAN_COLUMNS, "id", scans)
+        await _upsert(pg, "gate_scan", SCAN_COLUMNS, "id", scans)
     if annulments:
         await _upsert(pg, "gate_annulment", _ANNULMENT_COLUMNS, "scan_id", annulments)
     return len(scans) + len(annulments)

@@ -11,7 +11,7 @@ sequential rules yield for them (``sync.bulk`` makes the same reduction for SQLi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -21,7 +21,7 @@ from hub.replication.store import RowKey
 from hub.replication.tables import TABLE_INFO
 from sync.changes import Change, check_changes
 from sync.merge import RowState, VersionClock, merge_change
-from sync.schema import SENTINEL
+from sync.schema import SENTINEL, TableInfo
 
 Accept = Callable[[Sequence[Change], bytes], None]
 """The hub's check of a well-formed batch (given the event's hub site id): raises
@@ -63,13 +63,15 @@ async def merge_batch(
     *,
     accept: Accept | None = None,
     merge_equal_values: bool = False,
+    tables: Mapping[str, TableInfo] = TABLE_INFO,
 ) -> MergeOutcome:
     """Merge ``changes`` into the event's store inside the caller's transaction.
 
     A malformed batch is refused whole (``SyncError``) before anything is written; merging
-    the same rows again, or in another order, leaves the same states.
+    the same rows again, or in another order, leaves the same states. ``tables``: the
+    replicated tables (the contract's; the cr-sqlite vectors bring their own).
     """
-    batch, keys = check_changes(list(changes), TABLE_INFO)
+    batch, keys = check_changes(list(changes), tables)
     clock_row = await store.lock_clock(conn, event_id)
     if accept is not None and batch:
         accept(batch, clock_row.site_id)

@@ -229,7 +229,7 @@ async def changes_missing(
     for r in found:
         table: str = r["tbl"]
         pk = bytes(r["pk"])
-        rank = TABLE_ORDER[table]
+        rank = TABLE_ORDER.get(table, len(TABLE_ORDER))
         for dbv, seq, position, change in cells(table, pk, decode_state(bytes(r["state"])), wants):
             ordered.append((dbv, seq, rank, pk, position, change))
     ordered.sort(key=lambda item: item[:5])
