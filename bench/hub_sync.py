@@ -43,7 +43,7 @@ from tortoise import Tortoise
 from hub import database
 from hub.models import GateScan
 from hub.replication import ingest
-from hub.replication.merge import RowState
+from sync.merge import RowState
 from sync.client import SyncClient
 from sync.pk_codec import pack_pk
 from sync.replica import Replica

@@ -3,7 +3,8 @@ in the merge's transaction.
 
 Only rows the merge changed are projected, each upserted by its id: a changeset that
 arrives twice, or rows that arrive in another order, leave one row per scan id holding the
-merged values. The values were checked by ``hub.replication.accept`` before the merge.
+merged values. A value the hub's models cannot hold (an id that is not a UUID, an unreadable
+time, an over-long name) refuses the push whole: the merge's transaction rolls back.
 """
 
 # ruff: noqa: S608 - the column lists are this module's constants; values are bound.
@@ -11,12 +12,14 @@ merged values. The values were checked by ``hub.replication.accept`` before the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Mapping
 
 import asyncpg
 
 from hub.replication.store import RowKey
+from sync.errors import RefusedChangeError
 from sync.merge import RowState
 from sync.pk_codec import unpack_pk
 from sync.values import SqlValue
@@ -43,45 +46,79 @@ SCAN_COLUMNS = (
 _ANNULMENT_COLUMNS = ("scan_id", "org_id", "event_id", "staff_id", "reason", "at", "received_at")
 
 
-def _uuid(value: SqlValue) -> uuid.UUID | None:
-    return None if value is None else uuid.UUID(str(value))
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
-def _time(value: SqlValue) -> dt.datetime | None:
+def _refuse(table: str, column: str, value: SqlValue, wanted: str) -> RefusedChangeError:
+    return RefusedChangeError(f"{table}.{column}: {value!r} is not {wanted}")
+
+
+def _uuid(table: str, column: str, value: SqlValue) -> str | None:
+    # Canonical UUID text goes to PostgreSQL as it is (asyncpg encodes it).
     if value is None:
         return None
-    moment = dt.datetime.fromisoformat(str(value))
+    if type(value) is not str or _UUID.fullmatch(value) is None:
+        raise _refuse(table, column, value, "a UUID")
+    return value
+
+
+def _time(table: str, column: str, value: SqlValue) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value) if type(value) is str else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise _refuse(table, column, value, "an ISO 8601 time")
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _text(value: SqlValue, default: str | None = None) -> str | None:
-    return default if value is None else str(value)
+def _text(
+    table: str, column: str, value: SqlValue, limit: int | None = None, default: str | None = None
+) -> str | None:
+    if value is None:
+        return default
+    if type(value) is not str or (limit is not None and len(value) > limit):
+        wanted = "text" if limit is None else f"text of at most {limit} characters"
+        raise _refuse(table, column, value, wanted)
+    return value
+
+
+def _key(table: str, pk: bytes) -> str:
+    key = _uuid(table, "id", unpack_pk(pk)[0])
+    assert key is not None
+    return key
 
 
 def scan_record(
     pk: bytes, st: RowState, org_id: uuid.UUID, event_id: uuid.UUID, now: dt.datetime
 ) -> tuple[object, ...]:
     """A GateScan row (in ``SCAN_COLUMNS`` order) from a merged scan; columns the gate
-    never sent take the replica schema's defaults."""
+    never sent take the replica schema's defaults. A value the model cannot hold raises
+    ``RefusedChangeError`` (the push is refused whole)."""
     v = st.values
     hlc = v.get("hlc")
+    if hlc is not None and type(hlc) is not int:
+        raise _refuse("scans", "hlc", hlc, "an integer")
+    t = "scans"
     return (
-        uuid.UUID(str(unpack_pk(pk)[0])),
+        _key(t, pk),
         org_id,
         event_id,
-        _uuid(v.get("ticket_id")),
-        _text(v.get("gate"), ""),
-        _text(v.get("device")),
-        _text(v.get("direction"), "in"),
-        _text(v.get("status"), "rejected"),
-        _text(v.get("reason")),
-        _time(v.get("at")),
-        hlc if type(hlc) is int else None,
-        _text(v.get("site")),
-        _text(v.get("staff_id")),
-        _uuid(v.get("override_of")),
-        _text(v.get("note")),
-        _text(v.get("message")),
+        _uuid(t, "ticket_id", v.get("ticket_id")),
+        _text(t, "gate", v.get("gate"), 64, ""),
+        _text(t, "device", v.get("device"), 200),
+        _text(t, "direction", v.get("direction"), 8, "in"),
+        _text(t, "status", v.get("status"), 16, "rejected"),
+        _text(t, "reason", v.get("reason"), 32),
+        _time(t, "at", v.get("at")),
+        hlc,
+        _text(t, "site", v.get("site"), 32),
+        _text(t, "staff_id", v.get("staff_id"), 64),
+        _uuid(t, "override_of", v.get("override_of")),
+        _text(t, "note", v.get("note")),
+        _text(t, "message", v.get("message")),
         now,
     )
 
@@ -89,14 +126,16 @@ def scan_record(
 def annulment_record(
     pk: bytes, st: RowState, org_id: uuid.UUID, event_id: uuid.UUID, now: dt.datetime
 ) -> tuple[object, ...]:
+    """A GateAnnulment row from a merged annulment (``RefusedChangeError`` as above)."""
     v = st.values
+    t = "annulments"
     return (
-        uuid.UUID(str(unpack_pk(pk)[0])),
+        _key(t, pk),
         org_id,
         event_id,
-        _text(v.get("staff_id")),
-        _text(v.get("reason")),
-        _time(v.get("at")),
+        _text(t, "staff_id", v.get("staff_id"), 64),
+        _text(t, "reason", v.get("reason")),
+        _time(t, "at", v.get("at")),
         now,
     )
 

@@ -37,23 +37,36 @@ class MergeOutcome:
     db_version: int
 
 
-def _first_lives(batch: list[Change], stored: set[RowKey]) -> set[RowKey]:
-    """Keys whose changes here are a whole first life of a row the store does not hold."""
-    seen: set[tuple[str, bytes, str]] = set()
-    fast: set[RowKey] = set()
+def _fresh_rows(
+    batch: list[Change], stored: set[RowKey], clock: VersionClock
+) -> tuple[dict[RowKey, RowState], set[RowKey]]:
+    """The rows the store does not hold whose changes here are a whole first life (causal
+    length 1, no existence marker, each cell once), with the states the sequential rules
+    give them: every change wins, stamped with the running maximum of the db_versions (as
+    ``VersionClock.next`` gives). Also the keys left to ``merge_change``: stored rows and
+    any row whose changes turn out not to be a first life (found in the same pass)."""
+    fresh: dict[RowKey, RowState] = {}
     slow: set[RowKey] = set(stored)
+    top = max(clock.current + 1, clock.pending or 0)
     for c in batch:
         key = (c.table, c.pk)
-        if key in slow:
+        if slow and key in slow:
             continue
-        cell = (c.table, c.pk, c.cid)
-        if c.cl != 1 or c.cid == SENTINEL or cell in seen:
+        row = fresh.get(key)
+        if row is None:
+            row = fresh[key] = RowState(existed=False, exists=True, dirty=True)
+        cid = c.cid
+        if c.cl != 1 or cid == SENTINEL or cid in row.clocks:
             slow.add(key)
-            fast.discard(key)
+            del fresh[key]
             continue
-        seen.add(cell)
-        fast.add(key)
-    return fast
+        dbv = c.db_version
+        top = max(top, dbv)
+        row.values[cid] = c.val
+        row.clocks[cid] = (c.col_version, top, c.site_id, c.seq, c.origin_version or dbv)
+    if fresh:
+        clock.pending = top
+    return fresh, slow
 
 
 async def merge_batch(
@@ -78,38 +91,18 @@ async def merge_batch(
     if not batch:
         return MergeOutcome(0, {}, clock_row.db_version)
     loaded = await store.load_states(conn, event_id, keys)
-    fast = _first_lives(batch, set(loaded))
     clock = VersionClock(clock_row.db_version)
+    fresh, slow = _fresh_rows(batch, set(loaded), clock)
     rows: dict[RowKey, RowState] = dict(loaded)
-    slow_changes = [c for c in batch if (c.table, c.pk) not in fast] if fast else batch
-    for change in slow_changes:
-        key = (change.table, change.pk)
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = RowState(existed=False, exists=False)
-        merge_change(row, change, clock, merge_equal_values=merge_equal_values)
-    fresh: dict[RowKey, RowState] = {}
-    if fast:
-        # Every change wins; stamps are the running maximum, as VersionClock.next gives.
-        top = max(clock.current + 1, clock.pending or 0)
-        for c in batch:
-            key = (c.table, c.pk)
-            if key not in fast:
+    if slow:
+        for change in batch:
+            key = (change.table, change.pk)
+            if key not in slow:
                 continue
-            row = fresh.get(key)
+            row = rows.get(key)
             if row is None:
-                row = fresh[key] = RowState(existed=False, exists=True, dirty=True)
-            top = max(top, c.db_version)
-            row.values[c.cid] = c.val
-            row.written[c.cid] = c.val
-            row.clocks[c.cid] = (
-                c.col_version,
-                top,
-                c.site_id,
-                c.seq,
-                c.origin_version or c.db_version,
-            )
-        clock.pending = top
+                row = rows[key] = RowState(existed=False, exists=False)
+            merge_change(row, change, clock, merge_equal_values=merge_equal_values)
     await store.persist(conn, event_id, rows)
     await store.persist(conn, event_id, fresh, new=True)
     await store.record_origins(conn, event_id, batch)

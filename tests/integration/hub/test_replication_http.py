@@ -231,7 +231,11 @@ def test_an_upload_cut_off_midway_loses_and_doubles_nothing(
 
 
 def test_refusals_answer_with_sync_codes(
-    hubs: tuple[str, str], devices: Devices, world: tuple[HubEvent, list[uuid.UUID]], tmp_path: Path
+    hub_database_url: str,
+    hubs: tuple[str, str],
+    devices: Devices,
+    world: tuple[HubEvent, list[uuid.UUID]],
+    tmp_path: Path,
 ) -> None:
     w, _ids = world
     device = next(iter(devices.keys))
@@ -240,6 +244,20 @@ def test_refusals_answer_with_sync_codes(
     answer = push_raw(hubs[0], w.event_id, devices, device, gate.changes_since(0), gate.site_id)
     assert answer.status_code == 400
     assert msgspec.msgpack.decode(answer.content)["error"] == "refused_change"
+    # A scan the hub's models cannot hold is refused whole, with what is wrong.
+    odd = gate_replica(tmp_path / "odd.db")
+    scan_rows(odd, 5, "North", [])
+    odd.connection.execute("INSERT INTO scans (id, gate, at) VALUES ('not-a-uuid', 'North', NULL)")
+    answer = push_raw(hubs[1], w.event_id, devices, device, odd.changes_since(0), odd.site_id)
+    assert answer.status_code == 400
+    refused = msgspec.msgpack.decode(answer.content)
+    assert refused["error"] == "refused_change"
+    assert "not-a-uuid" in refused["detail"]
+    odd.connection.execute("UPDATE scans SET id = ? WHERE id = 'not-a-uuid'", (str(uuid.uuid4()),))
+    odd.connection.execute("UPDATE scans SET at = 'yesterday' WHERE hlc = 1")
+    answer = push_raw(hubs[1], w.event_id, devices, device, odd.changes_since(0), odd.site_id)
+    assert "ISO 8601" in msgspec.msgpack.decode(answer.content)["detail"]
+    assert scans_at_hub(hub_database_url, w.event_id) == []
     unknown = client(gate, hubs[0], uuid.uuid4(), devices, device)
     with pytest.raises(SyncError, match="404 unknown_event"):
         unknown.pull()
