@@ -43,8 +43,8 @@ from tortoise import Tortoise
 from hub import database
 from hub.models import GateScan
 from hub.replication import ingest
-from sync.merge import RowState
 from sync.client import SyncClient
+from sync.merge import RowState
 from sync.pk_codec import pack_pk
 from sync.replica import Replica
 from sync.transport import CHANGESET_TYPE, sync_routes
