@@ -163,6 +163,23 @@ async def _upsert(
     await pg.execute(f"DELETE FROM {stage}")
 
 
+async def _insert_new(
+    pg: asyncpg.Connection,
+    table: str,
+    columns: tuple[str, ...],
+    key: str,
+    records: list[tuple[object, ...]],
+) -> None:
+    # Rows new to the store are new to the projection too (both change in one
+    # transaction): COPY them straight in. Should one be there after all, the savepoint
+    # rolls the COPY back and the upsert takes them.
+    try:
+        async with pg.transaction():
+            await pg.copy_records_to_table(table, records=records, columns=columns)
+    except asyncpg.UniqueViolationError:
+        await _upsert(pg, table, columns, key, records)
+
+
 async def project(
     pg: asyncpg.Connection,
     event_id: uuid.UUID,
@@ -171,17 +188,23 @@ async def project(
     now: dt.datetime,
 ) -> int:
     """Upsert the changed scans and annulments; returns how many rows were projected."""
-    scans: list[tuple[object, ...]] = []
-    annulments: list[tuple[object, ...]] = []
+    # [new to the store, known] records per table
+    scans: tuple[list[tuple[object, ...]], list[tuple[object, ...]]] = ([], [])
+    annulments: tuple[list[tuple[object, ...]], list[tuple[object, ...]]] = ([], [])
     for (table, pk), st in changed.items():
         if not st.exists:
             continue  # gates never delete scans; a deleted row keeps what was ingested
+        known = int(st.had_metadata)
         if table == "scans":
-            scans.append(scan_record(pk, st, org_id, event_id, now))
+            scans[known].append(scan_record(pk, st, org_id, event_id, now))
         elif table == "annulments":
-            annulments.append(annulment_record(pk, st, org_id, event_id, now))
-    if scans:
-        await _upsert(pg, "gate_scan", SCAN_COLUMNS, "id", scans)
-    if annulments:
-        await _upsert(pg, "gate_annulment", _ANNULMENT_COLUMNS, "scan_id", annulments)
-    return len(scans) + len(annulments)
+            annulments[known].append(annulment_record(pk, st, org_id, event_id, now))
+    for name, columns, key, (new, known_rows) in (
+        ("gate_scan", SCAN_COLUMNS, "id", scans),
+        ("gate_annulment", _ANNULMENT_COLUMNS, "scan_id", annulments),
+    ):
+        if new:
+            await _insert_new(pg, name, columns, key, new)
+        if known_rows:
+            await _upsert(pg, name, columns, key, known_rows)
+    return sum(len(part) for part in (*scans, *annulments))

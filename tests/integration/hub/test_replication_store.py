@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from contract.package_rows import Row
 from hub import database
 from hub.models import GateScan
-from hub.replication import store
+from hub.replication import ingest, store
 from hub.replication.accept import hub_accept
 from hub.replication.errors import NotInTransactionError
 from hub.replication.merge import merge_batch
@@ -30,6 +30,7 @@ from sync.errors import RefusedChangeError
 from sync.pk_codec import unpack_pk
 from sync.values import SqlValue
 from tests.integration.hub.replication_world import (
+    NOW,
     gate_replica,
     make_event,
     replica_tables,
@@ -266,3 +267,26 @@ def test_gate_writes_to_hub_tables_are_refused(hub_database_url: str, tmp_path: 
         assert not await GateScan.filter(event_id=world.event_id).exists()
 
     run(hub_database_url, scenario)
+
+
+def test_ingest_takes_a_scan_the_projection_already_holds(
+    hub_database_url: str, tmp_path: Path
+) -> None:
+    gate = gate_replica(tmp_path / "g.db")
+    ids = scan_rows(gate, 4, "North", [])
+    changes = gate.changes_since(0)
+
+    async def scenario() -> list[tuple[str, str]]:
+        world = await make_event()
+        # A row ingested before the store knew it (a store restored from an older backup).
+        await GateScan.create(
+            id=ids[0], org_id=world.principal.org_id, event_id=world.event_id, gate="Old"
+        )
+        async with in_transaction() as conn:
+            pg = raw_connection(conn)
+            outcome = await merge_batch(pg, world.event_id, changes, accept=hub_accept)
+            await ingest.project(pg, world.event_id, world.principal.org_id, outcome.changed, NOW)
+        rows = await GateScan.filter(event_id=world.event_id).values_list("id", "gate")
+        return sorted((str(i), str(g)) for i, g in rows)
+
+    assert run(hub_database_url, scenario) == sorted((i, "North") for i in ids)
