@@ -37,7 +37,9 @@ class DeviceDirectory:
       and serves the event, else None (the request is refused as unauthenticated);
     - ``admit_nonce(signed, now_ms)``: records a nonce, raising ``AuthenticationError`` for
       a replay (stored in PostgreSQL, so that every worker refuses it);
-    - ``seen(...)``: last seen, clock offset, software version and backlog;
+    - ``seen(...)``: last seen, clock offset (the device's clock minus the hub's, from the
+      signed timestamp, in ms), software version (header ``x-software-version``) and
+      backlog (``x-replication-backlog``, None when not sent);
     - ``sync_secret(event_id)``: the venue's sync secret that keys the changesets, or None
       when the venue has none (the event does not replicate).
     """

@@ -22,7 +22,8 @@ from starlette.routing import BaseRoute, Route
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
-from hub.replication import ingest, store
+from hub.models import Event
+from hub.replication import event_rows, ingest, store
 from hub.replication.accept import hub_accept
 from hub.replication.directory import DeviceDirectory
 from hub.replication.errors import UnknownEventError
@@ -71,6 +72,20 @@ class _Peer:
         self.signed = signed
 
 
+async def _ensure_published(event_id: uuid.UUID, now: dt.datetime) -> None:
+    """An event the hub has never published (made before the hub replicated) is published
+    whole on its first sync request, so gates never see part of it."""
+    conn = Tortoise.get_connection("default")
+    held = await conn.execute_query_dict(
+        "SELECT 1 AS held FROM sync_clock WHERE event_id = $1", [event_id]
+    )
+    if held:
+        return
+    async with in_transaction() as tx:
+        event = await Event.get(id=event_id)
+        await event_rows.publish_event(tx, event, now)
+
+
 async def _peer(
     request: Request,
     directory: DeviceDirectory,
@@ -92,6 +107,7 @@ async def _peer(
             f"event {event_id} does not replicate: its venue has no sync secret"
         )
     who = _Peer(event_id, found[0]["org_id"], secret)
+    await _ensure_published(event_id, now())
 
     async def key_of(device: str) -> bytes | None:
         return await directory.sync_key(event_id, device)
