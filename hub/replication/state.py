@@ -21,36 +21,26 @@ _DECODER = msgspec.msgpack.Decoder()
 
 
 def encode_state(row: RowState) -> bytes:
-    """The persisted form: [exists, sites, sentinel, {cid: clock}, {cid: value}], each
-    clock ``[col_version, db_version, site index, seq, origin_version]``: a row's cells
-    mostly share one site, stored once."""
-    sites: dict[bytes, int] = {}
-
-    def packed(entry: ClockEntry) -> tuple[int, int, int, int, int]:
-        cv, dbv, site, seq, origin = entry
-        return (cv, dbv, sites.setdefault(site, len(sites)), seq, origin)
-
-    sentinel = None if row.sentinel is None else packed(row.sentinel)
-    clocks = {cid: packed(entry) for cid, entry in row.clocks.items()}
-    return _ENCODER.encode([row.exists, list(sites), sentinel, clocks, row.values])
+    """The persisted form: [exists, sentinel, {cid: clock}, {cid: value}]."""
+    return _ENCODER.encode([row.exists, row.sentinel, row.clocks, row.values])
 
 
 def decode_state(data: bytes) -> RowState:
     """A stored state as the merge works on it (``existed``: the row was there before)."""
-    exists, sites, sentinel, clocks, values = _DECODER.decode(data)
-
-    def clock(entry: list[Any]) -> ClockEntry:
-        cv, dbv, site, seq, origin = entry
-        return (int(cv), int(dbv), bytes(sites[site]), int(seq), int(origin))
-
+    exists, sentinel, clocks, values = _DECODER.decode(data)
     return RowState(
         existed=bool(exists),
         exists=bool(exists),
-        sentinel=None if sentinel is None else clock(sentinel),
-        clocks={cid: clock(entry) for cid, entry in clocks.items()},
+        sentinel=None if sentinel is None else _clock(sentinel),
+        clocks={cid: _clock(entry) for cid, entry in clocks.items()},
         values=values,
         had_metadata=True,
     )
+
+
+def _clock(entry: list[Any]) -> ClockEntry:
+    cv, dbv, site, seq, origin = entry
+    return (int(cv), int(dbv), bytes(site), int(seq), int(origin))
 
 
 def origins(row: RowState) -> dict[bytes, int]:
