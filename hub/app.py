@@ -20,20 +20,30 @@ from hub.api import api
 from hub.api_endpoint import api_endpoint, public_endpoint
 from hub.errors import HubError
 from hub.http import error_response, json_response
-from hub.live.devices import DeviceHealthSource, no_devices
+from hub.live.devices import DeviceHealthSource, device_health_of
 from hub.live.signals import LiveSignals
 from hub.live.stream import Live
 from hub.mail import config as mail_config
 from hub.mail.delivery import DeliveryLoop, transport_for
+from hub.replication.directory import DeviceDirectory, hub_directory
+from hub.replication.routes import hub_sync_routes
 from hub.settings import SETTINGS_ENV, HubSettings, settings_from_env
 from hub.web import STATIC_DIR, web_routes
 
 VERSION = "0.1.0"
 
 
-def create_app(settings: HubSettings, device_health: DeviceHealthSource = no_devices) -> Starlette:
-    """The hub service: JSON API, organiser pages, OpenAPI document. `device_health` says
-    how the devices serving an event are doing, for the live figures (default: none)."""
+def create_app(
+    settings: HubSettings,
+    *,
+    sync_directory: DeviceDirectory | None = None,
+    device_health: DeviceHealthSource = device_health_of,
+) -> Starlette:
+    """The hub service: JSON API, organiser pages, OpenAPI document and the per-event sync
+    routes its gate devices replicate through (hub.replication.routes). ``sync_directory``
+    (default: the enrolled devices, hub.services.devices) authenticates them;
+    ``device_health`` says how the devices serving an event are doing, for the live
+    figures."""
     if len(settings.secret_key) < 16:
         raise ValueError("the hub's secret key must be at least 16 bytes")
     openapi_doc = api.openapi("Voelgoed hub API", VERSION)
@@ -98,6 +108,7 @@ def create_app(settings: HubSettings, device_health: DeviceHealthSource = no_dev
             Route(api.prefix + p.path, public_endpoint(p, settings), methods=[p.method])
             for p in api.public_declared
         ),
+        *hub_sync_routes(sync_directory or hub_directory()),
         Route("/api/v1/openapi.json", openapi),
         Route("/api/v1/health", health),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

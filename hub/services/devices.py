@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import segno
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -123,7 +124,7 @@ async def add_device(principal: Principal, data: DeviceIn, now: dt.datetime) -> 
     events = await _served_events(principal, venue, data)
     name, gate = data.name.strip(), data.gate.strip()
     try:
-        async with in_transaction():
+        async with in_transaction() as conn:
             device = await Device.create(
                 org_id=principal.org_id,
                 venue=venue,
@@ -134,6 +135,7 @@ async def add_device(principal: Principal, data: DeviceIn, now: dt.datetime) -> 
             for event in events:
                 await DeviceEvent.create(org_id=principal.org_id, device=device, event=event)
             enrolment = await _issue_token(principal, device, now)
+            await publish_roster(conn, [e.id for e in events], now)
             await audit.record(
                 principal,
                 "device.created",
@@ -181,7 +183,7 @@ async def revoke_device(principal: Principal, device_id: object, now: dt.datetim
     as the roster reaches them. Its unused tokens go with it."""
     require(principal, Action.DEVICES_MANAGE)
     device = await get_owned(Device, principal, device_id)
-    async with in_transaction():
+    async with in_transaction() as conn:
         device = await Device.filter(id=device.id).select_for_update().get()
         if device.state == DeviceState.REVOKED:
             raise InvalidTransition(f"the device {device.name} is already revoked")
@@ -189,6 +191,7 @@ async def revoke_device(principal: Principal, device_id: object, now: dt.datetim
         device.revoked_at = now
         await device.save(update_fields=["state", "revoked_at"])
         await EnrolmentToken.filter(device_id=device.id, used_at__isnull=True).delete()
+        await publish_roster(conn, (await _event_ids([device.id]))[device.id], now)
         await audit.record(principal, "device.revoked", f"device {device.name}", now)
     return device_out(device, (await _event_ids([device.id]))[device.id])
 
@@ -198,7 +201,7 @@ async def rekey_device(principal: Principal, device_id: object, now: dt.datetime
     token) stops working at once. A revoked device stays revoked: add a new one."""
     require(principal, Action.DEVICES_MANAGE)
     device = await get_owned(Device, principal, device_id)
-    async with in_transaction():
+    async with in_transaction() as conn:
         device = await Device.filter(id=device.id).select_for_update().get()
         if device.state == DeviceState.REVOKED:
             raise InvalidTransition(
@@ -210,11 +213,23 @@ async def rekey_device(principal: Principal, device_id: object, now: dt.datetime
         await device.save(update_fields=["state", "public_key", "enrolled_at"])
         await EnrolmentToken.filter(device_id=device.id, used_at__isnull=True).delete()
         enrolment = await _issue_token(principal, device, now)
+        await publish_roster(conn, (await _event_ids([device.id]))[device.id], now)
         await audit.record(principal, "device.rekeyed", f"device {device.name}", now)
     return DeviceCreated(device_out(device, (await _event_ids([device.id]))[device.id]), enrolment)
 
 
 # What the hub's sync routes ask (hub-sync): no principal, the device signs for itself.
+
+
+async def publish_roster(
+    conn: BaseDBAsyncClient, event_ids: list[uuid.UUID], now: dt.datetime
+) -> None:
+    """Publish the device roster of these events in ``conn``'s transaction: the gates learn
+    of an enrolment, a re-key or a revocation from the hub as soon as it commits."""
+    from hub.replication import event_rows  # noqa: PLC0415 (it imports the event services)
+
+    for event in await Event.filter(id__in=event_ids):
+        await event_rows.publish_event(conn, event, now, tables=("devices",))
 
 
 def _device_uuid(device_id: str) -> uuid.UUID | None:

@@ -19,7 +19,7 @@ from hub.errors import TokenUnknown
 from hub.models import Device, DeviceEvent, DeviceState, EnrolmentToken, Event, Org, Venue
 from hub.roles import Role
 from hub.services import audit
-from hub.services.devices import hub_id
+from hub.services.devices import hub_id, publish_roster
 from hub.tenancy import Principal
 
 
@@ -34,7 +34,7 @@ async def enrol(data: EnrolIn, now: dt.datetime) -> EnrolOut:
     token = data.token.strip()
     enrolment_tokens.check_hub(token, this_hub)
     digest = enrolment_tokens.digest(token)
-    async with in_transaction():
+    async with in_transaction() as conn:
         row = await EnrolmentToken.filter(token_sha256=digest).select_for_update().first()
         if row is None:
             raise TokenUnknown(enrolment_tokens.UNKNOWN)
@@ -69,6 +69,7 @@ async def enrol(data: EnrolIn, now: dt.datetime) -> EnrolOut:
         venue = await Venue.get(id=device.venue_id)
         event_ids = await DeviceEvent.filter(device_id=device.id).values_list("event_id", flat=True)
         events = await Event.filter(id__in=list(event_ids)).order_by("name")
+        await publish_roster(conn, [e.id for e in events], now)
         acting = Principal(
             org.id, org.slug, Role.READ_ONLY, display=f"device {device.name} ({device.host_name})"
         )

@@ -31,6 +31,7 @@ from hub.models import (
     Venue,
 )
 from hub.publishing import EventFacts, publish_problems, starts_in_past, transition_allowed
+from hub.replication import event_rows as replication
 from hub.roles import Action
 from hub.schemas import (
     CheckInListIn,
@@ -91,7 +92,7 @@ async def create_event(principal: Principal, data: EventIn, now: dt.datetime) ->
     venue = await get_owned(Venue, principal, data.venue_id)
     if data.layout_id is not None:
         await layout_for_event(principal, data.layout_id, venue.id)
-    async with in_transaction():
+    async with in_transaction() as conn:
         event = await Event.create(
             org_id=principal.org_id,
             venue=venue,
@@ -104,6 +105,7 @@ async def create_event(principal: Principal, data: EventIn, now: dt.datetime) ->
             door_policy=data.door_policy,
         )
         await keys.create_first_key(principal, event, now)
+        await replication.publish_event(conn, event, now)
         await audit.record(
             principal,
             "event.created",
@@ -156,10 +158,11 @@ async def update_event(
         if value is not None and value != getattr(event, field):
             setattr(event, field, value)
             changed[field] = value
-    async with in_transaction():
+    async with in_transaction() as conn:
         await event.save()
         if changed:
             await audit.record(principal, "event.updated", f"event {event.name}", now, **changed)
+            await replication.publish_event(conn, event, now, ("event",))
     return event_out(event)
 
 
@@ -199,9 +202,11 @@ async def change_status(
             raise PublishBlocked(problems)
         event.published_at = now
     event.status = EventStatus(status)
-    async with in_transaction():
+    async with in_transaction() as conn:
         await event.save()
         await audit.record(principal, STATUS_ACTIONS[event.status], f"event {event.name}", now)
+        # Publishing publishes every table; republishing is a diff, cheap when unchanged.
+        await replication.publish_event(conn, event, now)
     return event_out(event)
 
 
@@ -245,7 +250,7 @@ async def add_session(
             f"the date starts in the past ({shown(data.starts_at, event.timezone)}): "
             "confirm that you mean it (allow_past) or correct it"
         )
-    async with in_transaction():
+    async with in_transaction() as conn:
         s = await EventSession.create(
             org_id=principal.org_id,
             event=event,
@@ -262,6 +267,7 @@ async def add_session(
             ends=shown(s.ends_at, event.timezone),
             **({"name": s.name} if s.name else {}),
         )
+        await replication.publish_event(conn, event, now, ("event",))
     return SessionOut(s.id, s.name, s.starts_at, s.ends_at)
 
 
@@ -275,7 +281,7 @@ async def delete_session(
         and await scoped(EventSession, principal, event_id=event.id).count() <= 1
     ):
         raise InvalidTransition("a published event keeps at least one date")
-    async with in_transaction():
+    async with in_transaction() as conn:
         await row.delete()
         await audit.record(
             principal,
@@ -285,6 +291,7 @@ async def delete_session(
             starts=shown(row.starts_at, event.timezone),
             ends=shown(row.ends_at, event.timezone),
         )
+        await replication.publish_event(conn, event, now, ("event",))
 
 
 # Check-in lists and gate rules
@@ -311,7 +318,7 @@ async def add_check_in_list(
     gates = sorted({g.strip() for g in data.gates})
     await require_gates(event.id, gates, "Gates")
     try:
-        async with in_transaction():
+        async with in_transaction() as conn:
             row = await CheckInList.create(
                 org_id=principal.org_id,
                 event=event,
@@ -326,6 +333,7 @@ async def add_check_in_list(
                 now,
                 gates=", ".join(gates),
             )
+            await replication.publish_event(conn, event, now, ("ticket_types",))
     except IntegrityError:
         raise Conflict(f"the event already has a check-in list called {data.name!r}") from None
     return CheckInListOut(row.id, row.name, gates, sorted(wanted))
@@ -336,11 +344,12 @@ async def delete_check_in_list(
 ) -> None:
     event = await editable_event(principal, event_id)
     row = await get_owned(CheckInList, principal, list_id, event_id=event.id)
-    async with in_transaction():
+    async with in_transaction() as conn:
         await row.delete()
         await audit.record(
             principal, "check_in_list.deleted", f"check-in list {row.name} ({event.name})", now
         )
+        await replication.publish_event(conn, event, now, ("ticket_types",))
 
 
 async def list_gate_rules(principal: Principal, event_id: object) -> list[GateRuleOut]:
@@ -358,7 +367,7 @@ async def add_gate_rule(
         await get_owned(TicketType, principal, data.ticket_type_id, event_id=event.id)
     if data.gate is not None:
         await require_gates(event.id, [data.gate], "Checked at gate")
-    async with in_transaction():
+    async with in_transaction() as conn:
         row = await GateRuleRow.create(
             org_id=principal.org_id,
             event=event,
@@ -375,6 +384,7 @@ async def add_gate_rule(
             rule=msgspec.json.encode(data.rule).decode(),
             **({"gate": data.gate} if data.gate else {}),
         )
+        await replication.publish_event(conn, event, now, ("gate_rules",))
     return GateRuleOut(row.id, row.description, row.rule, data.ticket_type_id, row.gate)
 
 
@@ -383,8 +393,9 @@ async def delete_gate_rule(
 ) -> None:
     event = await editable_event(principal, event_id)
     row = await get_owned(GateRuleRow, principal, rule_id, event_id=event.id)
-    async with in_transaction():
+    async with in_transaction() as conn:
         await row.delete()
         await audit.record(
             principal, "gate_rule.deleted", f"entry rule {row.description} ({event.name})", now
         )
+        await replication.publish_event(conn, event, now, ("gate_rules",))

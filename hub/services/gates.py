@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from hub.device_schemas import GateIn, GateOut
 from hub.errors import Conflict, GateInUse, ValidationFailed
 from hub.models import CheckInList, Device, DeviceState, Event, EventGate, GateRuleRow
+from hub.replication import event_rows
 from hub.roles import Action
 from hub.services import audit
 from hub.services.events import editable_event
@@ -41,8 +42,9 @@ async def add_gate(
         # Forms and rules list gates separated by commas ("north, south").
         raise ValidationFailed("a gate's name cannot contain a comma")
     try:
-        async with in_transaction():
+        async with in_transaction() as conn:
             row = await EventGate.create(org_id=principal.org_id, event=event, name=name)
+            await event_rows.publish_event(conn, event, now, tables=("gates",))
             await audit.record(principal, "gate.created", f"gate {name} ({event.name})", now)
     except IntegrityError:
         raise Conflict(f"the event already has a gate called {name!r}") from None
@@ -55,7 +57,7 @@ async def delete_gate(
     """Remove a gate nothing names; GateInUse says what still uses it."""
     event = await editable_event(principal, event_id)
     row = await get_owned(EventGate, principal, gate_id, event_id=event.id)
-    async with in_transaction():
+    async with in_transaction() as conn:
         # Locked, so a list, rule or device cannot be made with the name meanwhile.
         await EventGate.filter(id=row.id).select_for_update()
         users = await _users(principal, event, row.name)
@@ -64,6 +66,7 @@ async def delete_gate(
                 f"the gate {row.name!r} is used by {'; '.join(users)}: change or delete those first"
             )
         await row.delete()
+        await event_rows.publish_event(conn, event, now, tables=("gates",))
         await audit.record(principal, "gate.deleted", f"gate {row.name} ({event.name})", now)
 
 

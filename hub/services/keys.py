@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from contract.ticket_token import SigningKey, TicketClaims, sign_token
 from hub.errors import InvalidTransition
 from hub.models import Event, EventKey, EventStatus, Ticket
+from hub.replication import event_rows as replication
 from hub.roles import Action
 from hub.schemas import KeyOut, KeyRotated
 from hub.services import audit
@@ -81,7 +82,7 @@ async def rotate(
     event = await get_owned(Event, principal, event_id)
     if event.status in (EventStatus.ENDED, EventStatus.CANCELLED):
         raise InvalidTransition(f"the event is {event.status.value}: its keys no longer change")
-    async with in_transaction():
+    async with in_transaction() as conn:
         rows = await scoped(EventKey, principal, event_id=event.id).select_for_update()
         newest = max((k.key_id for k in rows), default=0)
         if newest >= MAX_KEY_ID:
@@ -106,6 +107,7 @@ async def rotate(
             compromised=compromised,
             resigned=resigned,
         )
+        await replication.publish_event(conn, event, now, ("event_keys",))
     return KeyRotated(key_out(new), resigned)
 
 

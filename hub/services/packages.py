@@ -20,8 +20,8 @@ from hub.models import (
 )
 from hub.roles import Action
 from hub.seating import seat_text
-from hub.services.events import door_policy
-from hub.tenancy import Principal, get_owned, require, scoped
+from hub.services import events as event_service
+from hub.tenancy import Principal, get_owned, require
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -34,19 +34,21 @@ async def build_package(
     """Everything a gate needs for the event, public keys only."""
     require(principal, Action.PACKAGE_EXPORT)
     event = await get_owned(Event, principal, event_id)
+    return await event_package(event, now)
+
+
+async def event_package(event: Event, now: dt.datetime) -> pkg.EventPackage:
+    """The package of an event the caller already holds (checked, or the hub's own: the
+    replication publisher builds its rows from this)."""
     venue = await Venue.get(id=event.venue_id)
-    sessions = await scoped(EventSession, principal, event_id=event.id).order_by("starts_at")
-    key_rows = await scoped(EventKey, principal, event_id=event.id).order_by("key_id")
-    types = await scoped(TicketType, principal, event_id=event.id).order_by("name")
-    lists = await scoped(CheckInList, principal, event_id=event.id)
-    rules = await scoped(GateRuleRow, principal, event_id=event.id)
-    tickets = await scoped(Ticket, principal, event_id=event.id).order_by("issued_at")
-    seat_labels = {
-        s.id: seat_text(s.section.name, s.label)
-        for s in await Seat.filter(
-            id__in=[t.seat_id for t in tickets if t.seat_id]
-        ).prefetch_related("section")
-    }
+    mine = {"org_id": event.org_id, "event_id": event.id}
+    sessions = await EventSession.filter(**mine).order_by("starts_at")
+    key_rows = await EventKey.filter(**mine).order_by("key_id")
+    types = await TicketType.filter(**mine).order_by("name")
+    lists = await CheckInList.filter(**mine)
+    rules = await GateRuleRow.filter(**mine)
+    tickets = await Ticket.filter(**mine).order_by("issued_at")
+    seat_labels = await seat_texts([t.seat_id for t in tickets])
     # A ticket type on no check-in list may use every gate; on lists, only their gates.
     gates_of: dict[uuid.UUID, set[str]] = {}
     for check_in in lists:
@@ -64,7 +66,7 @@ async def build_package(
             ends_at=_iso(max(s.ends_at for s in sessions)) if sessions else None,
             timezone=event.timezone,
             door_opens_minutes=event.door_opens_minutes,
-            door_policy=door_policy(event.door_policy),
+            door_policy=event_service.door_policy(event.door_policy),
         ),
         # A retired key still verifies what it signed; only a revoked one is refused.
         keys=[pkg.PublicKey(k.key_id, bytes(k.public_key), _iso(k.revoked_at)) for k in key_rows],
@@ -89,24 +91,41 @@ async def build_package(
             )
             for r in rules
         ],
-        tickets=[
-            pkg.Ticket(
-                id=t.id,
-                ticket_type_id=t.ticket_type_id,
-                holder=t.holder or None,
-                seat=seat_labels.get(t.seat_id) if t.seat_id else None,
-            )
-            for t in tickets
-        ],
-        revocations=[
-            pkg.Revocation(t.id, t.status_reason or "revoked", _iso(t.status_changed_at))
-            for t in tickets
-            if t.status == TicketStatus.REVOKED
-        ],
-        blocks=[
-            # The reason ("lost", "stolen") is what the gate shows at the scan.
-            pkg.Block(t.id, t.status_reason or "blocked", _iso(t.status_changed_at))
-            for t in tickets
-            if t.status == TicketStatus.BLOCKED
-        ],
+        tickets=[package_ticket(t, seat_labels) for t in tickets],
+        revocations=[r for r in map(revocation_of, tickets) if r is not None],
+        blocks=[b for b in map(block_of, tickets) if b is not None],
     )
+
+
+def package_ticket(t: Ticket, seat_labels: dict[uuid.UUID, str]) -> pkg.Ticket:
+    """A ticket as gates hold it: id, type, holder and seat label."""
+    return pkg.Ticket(
+        id=t.id,
+        ticket_type_id=t.ticket_type_id,
+        holder=t.holder or None,
+        seat=seat_labels.get(t.seat_id) if t.seat_id else None,
+    )
+
+
+def revocation_of(t: Ticket) -> pkg.Revocation | None:
+    """The ticket's revocation, if it is revoked."""
+    if t.status != TicketStatus.REVOKED:
+        return None
+    return pkg.Revocation(t.id, t.status_reason or "revoked", _iso(t.status_changed_at))
+
+
+def block_of(t: Ticket) -> pkg.Block | None:
+    """The ticket's block, if it is blocked: the reason ("lost", "stolen") is what the gate
+    shows at the scan."""
+    if t.status != TicketStatus.BLOCKED:
+        return None
+    return pkg.Block(t.id, t.status_reason or "blocked", _iso(t.status_changed_at))
+
+
+async def seat_texts(seat_ids: list[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """How tickets name these seats ("Balcony C12"), in one query."""
+    wanted = [s for s in seat_ids if s is not None]
+    if not wanted:
+        return {}
+    seats = await Seat.filter(id__in=wanted).prefetch_related("section")
+    return {s.id: seat_text(s.section.name, s.label) for s in seats}

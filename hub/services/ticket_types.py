@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, InvalidTransition, ValidationFailed
 from hub.models import Event, EventStatus, PriceZone, Ticket, TicketType
+from hub.replication import event_rows as replication
 from hub.roles import Action
 from hub.schemas import TicketTypeIn, TicketTypeOut
 from hub.services import audit
@@ -59,7 +60,7 @@ async def add_ticket_type(
     if data.entry_mode == "single" and data.max_entries not in (None, 1):
         raise ValidationFailed("max_entries is for multi-entry tickets")
     try:
-        async with in_transaction():
+        async with in_transaction() as conn:
             t = await TicketType.create(
                 org_id=principal.org_id,
                 event=event,
@@ -81,6 +82,7 @@ async def add_ticket_type(
                 price_cents=data.price_cents,
                 **({"quota": data.quota} if data.quota is not None else {}),
             )
+            await replication.publish_event(conn, event, now, ("ticket_types",))
     except IntegrityError:
         raise Conflict(f"the event already has a ticket type called {data.name!r}") from None
     return ticket_type_out(t)
@@ -98,9 +100,10 @@ async def delete_ticket_type(
         and await scoped(TicketType, principal, event_id=event.id).count() <= 1
     ):
         raise InvalidTransition("a published event keeps at least one ticket type")
-    async with in_transaction():
+    async with in_transaction() as conn:
         await row.delete()
         await audit.record(principal, "ticket_type.deleted", _target(row, event), now)
+        await replication.publish_event(conn, event, now, ("ticket_types",))
 
 
 def _target(t: TicketType, event: Event) -> str:

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from contract.ticket_token import TicketClaims, sign_token
 from hub.errors import Conflict, InvalidTransition, ValidationFailed
 from hub.models import Event, EventStatus, Seat, Ticket, TicketKind, TicketStatus, TicketType
+from hub.replication import event_rows as replication
 from hub.roles import Action
 from hub.schemas import Paging, TicketIssueIn, TicketOut, TicketStatusChange
 from hub.seating import seat_text
@@ -62,7 +63,7 @@ async def issue(
     if event.status not in (EventStatus.PUBLISHED, EventStatus.DRAFT):
         raise InvalidTransition(f"the event is {event.status.value}: no more tickets")
     key = await keys.signing_key(principal, event)
-    async with in_transaction():
+    async with in_transaction() as conn:
         ticket_type = (
             await scoped(TicketType, principal, id=data.ticket_type_id, event_id=event.id)
             .select_for_update()
@@ -125,6 +126,7 @@ async def issue(
             count=len(made),
             ticket_type=ticket_type.name,
         )
+        await replication.publish_tickets(conn, event, made)
     texts = await _seat_texts([t.seat_id for t in made])
     return [ticket_out(t, texts.get(t.seat_id)) for t in made]
 
@@ -159,7 +161,7 @@ async def change_status(
     ticket.status = TicketStatus(change.status)
     ticket.status_reason = reason
     ticket.status_changed_at = now
-    async with in_transaction():
+    async with in_transaction() as conn:
         await ticket.save()
         await audit.record(
             principal,
@@ -170,6 +172,7 @@ async def change_status(
             was=was.value,
             **({"reason": reason} if reason else {}),
         )
+        await replication.publish_tickets(conn, event, [ticket])
     return ticket_out(ticket, texts.get(ticket.seat_id))
 
 
