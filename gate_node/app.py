@@ -26,6 +26,7 @@ from gate_node.dashboard import PeerLink
 from gate_node.dashboard_route import dashboard_route
 from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
+from gate_node.device_identity import load_identity
 from gate_node.discovery import Advert, Discovery
 from gate_node.door_time import zone_labels
 from gate_node.errors import GateError
@@ -33,6 +34,7 @@ from gate_node.guard import caller_of, guard_routes
 from gate_node.hlc import MAX_SKEW_MS, clock_suspect
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
 from gate_node.live import LiveFeed
+from gate_node.outside_writes import OutsideWrites
 from gate_node.scan_answers import TicketView
 from gate_node.scanning import ScanService, utc_now
 from gate_node.search_route import search_routes
@@ -40,6 +42,7 @@ from gate_node.settings import GateSettings
 from gate_node.staff_routes import staff_routes
 from gate_node.timestamps import format_time
 from kiosk_ui.routes import page_routes
+from sync.replica import Replica
 
 log = logging.getLogger(__name__)
 
@@ -160,30 +163,44 @@ def _discovery(settings: GateSettings, service: ScanService) -> Discovery | None
     )
 
 
-def create_app(settings: GateSettings) -> Starlette:
-    """The gate node service: scan API and status over the event replica in `data_dir`."""
+def _open(settings: GateSettings) -> tuple[ScanService, Replica | None, venue.Venue | None]:
+    """The replica (with the package loaded), its scan service and, for a gate that
+    replicates, sync/ attached and the venue. An enrolled gate replicates in the online
+    mode (device-signed), whatever the flags; one with a venue secret in the offline mode."""
+    identity = load_identity(settings.data_dir)
+    replicating = identity is not None or settings.venue_secret is not None
     conn = replica.open_replica(settings.data_dir)
-    sync_replica = venue.attach(conn, venue=settings.venue_secret is not None)
+    sync_replica = venue.attach(conn, venue=replicating)
     if settings.event_package is not None:
         replica.load_package(conn, read_package(settings.event_package))
     offset = dt.timedelta(seconds=settings.clock_offset_s)
     service = ScanService(conn, settings.gate_name, clock=lambda: utc_now() + offset)
-    peering = (
-        None
-        if settings.venue_secret is None or sync_replica is None
-        else venue.Venue(
-            service,
-            sync_replica,
-            secret=settings.venue_secret,
-            peers=settings.peers,
-            discovery=_discovery(settings, service),
-        )
+    if not replicating or sync_replica is None:
+        return service, sync_replica, None
+    peering = venue.Venue(
+        service,
+        sync_replica,
+        secret=settings.venue_secret,
+        identity=identity,
+        peers=settings.peers,
+        discovery=_discovery(settings, service),
+    )
+    return service, sync_replica, peering
+
+
+def create_app(settings: GateSettings) -> Starlette:
+    """The gate node service: scan API and status over the event replica in `data_dir`."""
+    service, sync_replica, peering = _open(settings)
+    conn = service.conn
+    outside = OutsideWrites(
+        service, sync_replica, on_absorbed=None if peering is None else peering.changes_merged
     )
     access = Access(
         trust_loopback=settings.trust_loopback,
         clock=service.clock,
         is_active=lambda staff_id: staff_store.is_active(conn, staff_id),
-        venue_secret=settings.venue_secret,
+        venue_secret=None if peering is None else peering.secret,
+        authenticate_peer=None if peering is None else peering.authenticate_peer,
     )
 
     async def scan(request: Request) -> Response:
@@ -289,7 +306,8 @@ def create_app(settings: GateSettings) -> Starlette:
         if peering is not None:
             await peering.start()
         try:
-            yield
+            async with outside.watching():
+                yield
         finally:
             if peering is not None:
                 await peering.stop()
@@ -324,4 +342,6 @@ def create_app(settings: GateSettings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.scan_service = service
+    # The hub link (gate_node/hub_link.py) attaches to the running venue through this.
+    app.state.venue = peering
     return app

@@ -116,12 +116,19 @@ def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
 
 def _gate_load(args: argparse.Namespace) -> int:
     from contract.event_package import read_package
-    from gate_node import replica
+    from gate_node import replica, venue
 
     package = read_package(args.package)
     conn = replica.open_replica(args.data)
     try:
-        replica.load_package(conn, package)
+        # A replica that replicates records what the package changes for its peers (its
+        # triggers need sync/ attached); a running gate takes it in within a moment.
+        synced = venue.attach(conn, venue=False)
+        try:
+            replica.load_package(conn, package)
+        finally:
+            if synced is not None:
+                synced.close()
     finally:
         conn.close()
     print(
