@@ -13,7 +13,6 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Final
 
 from contract.ticket_token import TicketClaims
 from gate_node import replica
@@ -36,6 +35,7 @@ from gate_node.errors import (
 )
 from gate_node.hlc import HybridClock
 from gate_node.live import LiveFeed
+from gate_node.merged_rows import merged_rows
 from gate_node.roster import DeviceRoster
 from gate_node.scan_answers import (
     AnnulAnswer,
@@ -54,11 +54,6 @@ from gate_node.ticket_book import TicketBook
 from gate_node.timestamps import format_time, parse_time, time_ordered_id
 from gate_node.verdicts import DoubleAdmission, double_admissions
 from sync.changes import Change
-from sync.pk_codec import unpack_pk
-
-# Tables whose rows the EventContext is read from: a merge touching one re-reads it (a few
-# rows; the per-ticket tables are folded in row by row instead).
-EVENT_TABLES: Final = frozenset({"event", "event_keys", "ticket_types", "gate_rules", "gates"})
 
 
 def utc_now() -> dt.datetime:
@@ -102,18 +97,10 @@ class ScanService:
         touched: scans and annulments into the index (and every stamp into the clock),
         tickets, revocations and blocks into the book, devices into the roster; a change to
         the event, its keys, ticket types, rules or gates re-reads the event context."""
-        touched: dict[str, set[str]] = {}
-        event_changed = False
-        for change in changes:
-            table = change.table
-            if table in EVENT_TABLES:
-                event_changed = True
-                continue
-            key = unpack_pk(change.pk)
-            if len(key) == 1 and isinstance(key[0], str):
-                touched.setdefault(table, set()).add(key[0])
+        merged = merged_rows(changes)
+        touched = merged.ids
         conn = self.conn
-        if event_changed:
+        if merged.event_changed:
             self.event = replica.read_event_context(conn)
         if "tickets" in touched:
             self.book.update_tickets(conn, touched["tickets"])

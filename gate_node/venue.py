@@ -21,8 +21,9 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import httpx
@@ -81,6 +82,23 @@ def attach(conn: sqlite3.Connection, *, venue: bool) -> Replica | None:
     for table in REPLICATED_TABLES:
         attached.make_replicated(table)
     return attached
+
+
+@contextlib.contextmanager
+def opened_for_writing(data_dir: Path) -> Iterator[sqlite3.Connection]:
+    """The replica in `data_dir`, opened by another process than its gate (the `voelgoed`
+    command), with sync/ attached when it replicates: its triggers need the engine, and
+    what is written then reaches the peers (a running gate takes it in within a moment)."""
+    conn = replica.open_replica(data_dir)
+    try:
+        synced = attach(conn, venue=False)
+        try:
+            yield conn
+        finally:
+            if synced is not None:
+                synced.close()
+    finally:
+        conn.close()
 
 
 @dataclass

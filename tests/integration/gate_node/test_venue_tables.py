@@ -23,7 +23,7 @@ from contract.ticket_token import SigningKey, TicketClaims, sign_token
 from gate_node import replica, venue
 from gate_node.scanning import ScanService
 from sync.replica import Replica
-from tests.integration.conftest import NO_PACKAGE, DemoFixture, Gate, GateFactory
+from tests.integration.conftest import NO_PACKAGE, DemoFixture, Gate, GateFactory, add_staff
 from tests.integration.gate_node.test_venue import pair, wait_for
 from voelgoed.processes import free_port, voelgoed_command
 
@@ -218,3 +218,12 @@ def test_absorb_folds_every_replicated_table_into_the_scan_path(
     assert str(ticket.ticket_id) not in south.book.revoked
     assert south.event.door is not None
     assert south.event.door.policy == "reject"
+
+
+def test_staff_can_be_added_to_a_replicating_gates_folder(
+    start_gate: GateFactory, tmp_path: Path
+) -> None:
+    north, _ = pair(start_gate, tmp_path)
+    add_staff(north.data_dir, "Thandi", "supervisor", "739201")  # its audit entry replicates
+    response = north.client.post("/api/v1/staff/sign-in", json={"pin": "739201"})
+    assert response.status_code == 200, response.text
