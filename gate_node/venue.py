@@ -205,24 +205,46 @@ class Venue:
         """Replicate with the gate at `url` from now on (pulling from it at once)."""
         self._add(url, url, SYNC_PREFIX, check_status=True)
 
-    def add_hub(self, hub_url: str, sync_path: str, *, pull_every_s: float = 0.5) -> str:
+    def add_hub(
+        self,
+        hub_url: str,
+        sync_path: str,
+        *,
+        pull_every_s: float = 0.5,
+        extra_headers: Callable[[], dict[str, str]] | None = None,
+    ) -> str:
         """Replicate with the hub's sync routes for this gate's event (`sync_path`, e.g.
         `/sync/events/<id>`, as enrolment named it) as with a peer: pushed to on every scan,
         and pulled every `pull_every_s` (the hub cannot reach a gate: a revocation at the hub
         arrives by this pull). Needs the device identity (the hub admits signed devices
-        only); its TLS certificate is verified. Call on the event loop once the venue has
-        started. Answers the hub's key in `peer_states` and `clients`."""
+        only); its TLS certificate is verified. `extra_headers()` is added to every request
+        (e.g. x-software-version, x-replication-backlog). Call on the event loop once the
+        venue has started. Answers the hub's key in `peer_states` and `clients`."""
         if self.identity is None:
             raise ValueError("only an enrolled gate (with a device identity) syncs with a hub")
         key = hub_url.rstrip("/") + sync_path
         if key not in self.clients:
             self._hubs.add(key)
-            self._add(key, hub_url, sync_path, check_status=False, verify=True)
+            signer = self.signer
+            if extra_headers is not None:
+                signed, extra = self.signer, extra_headers
+
+                def signer(method: str, path: str, body: bytes) -> dict[str, str]:
+                    return {**extra(), **signed(method, path, body)}
+
+            self._add(key, hub_url, sync_path, check_status=False, verify=True, signer=signer)
             self._spawn(self._pull_hub(key, pull_every_s))
         return key
 
     def _add(
-        self, key: str, url: str, prefix: str, *, check_status: bool, verify: bool = False
+        self,
+        key: str,
+        url: str,
+        prefix: str,
+        *,
+        check_status: bool,
+        verify: bool = False,
+        signer: Signer | None = None,
     ) -> None:
         if key in self.clients:
             return
@@ -236,7 +258,7 @@ class Venue:
             secret=self.secret,
             run=on_this_thread,
             prefix=prefix,
-            signer=self.signer,
+            signer=signer or self.signer,
         )
         if check_status:
             self._status_checked.add(key)

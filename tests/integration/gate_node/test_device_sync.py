@@ -200,7 +200,12 @@ def test_a_hub_added_to_a_venue_is_pulled_and_pushed_with_the_device_key(
     async def link() -> str | None:
         linked = venue.Venue(service, synced, identity=identity)
         await linked.start()
-        key = linked.add_hub(online.north.url, "/sync", pull_every_s=0.1)
+        key = linked.add_hub(
+            online.north.url,
+            "/sync",
+            pull_every_s=0.1,
+            extra_headers=lambda: {"x-software-version": "test", "x-replication-backlog": "0"},
+        )
         try:
             for _ in range(100):
                 await asyncio.sleep(0.05)
