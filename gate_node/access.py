@@ -18,8 +18,13 @@ from collections.abc import Callable
 from starlette.requests import Request
 
 from gate_node.staff import Sessions, SignInThrottle, StaffMember
+from sync.transport import Authenticator
 
 SESSION_COOKIE = "vg_session"
+# Set in a request's scope once the guard verified its peer's device signature: the sync
+# route then reads the body the guard handed on instead of verifying (and spending the
+# nonce) again.
+PEER_VERIFIED = "voelgoed.peer_verified"
 # Headers by which a proxy says whom it forwards: such a request is not the kiosk's own.
 FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 
@@ -55,6 +60,7 @@ class Access:
         clock: Callable[[], dt.datetime],
         is_active: Callable[[str], bool],
         venue_secret: bytes | None = None,
+        authenticate_peer: Authenticator | None = None,
     ) -> None:
         self.trust_loopback = trust_loopback
         self.clock = clock
@@ -62,6 +68,9 @@ class Access:
         self.is_active = is_active
         # Signs peer (sync) requests; None on a gate that does not replicate.
         self.venue_secret = venue_secret
+        # An enrolled gate's peers sign with their device keys (checked against the roster)
+        # instead: the body of a request this admits, or a SyncError.
+        self.authenticate_peer = authenticate_peer
         self.sessions = Sessions()
         self.throttle = SignInThrottle()
 

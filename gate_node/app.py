@@ -9,7 +9,7 @@ import gc
 import logging
 import sqlite3
 import zoneinfo
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 import msgspec
@@ -27,15 +27,17 @@ from gate_node.dashboard import PeerLink
 from gate_node.dashboard_route import dashboard_route
 from gate_node.decision import Passage
 from gate_node.decode_route import decode_route
+from gate_node.device_identity import DeviceIdentity, load_identity
 from gate_node.discovery import Advert, Discovery
 from gate_node.door_time import zone_labels
-from gate_node.enrolment import Identity, read_device_key, read_identity, software_version
+from gate_node.enrolment import software_version
 from gate_node.errors import GateError
 from gate_node.guard import caller_of, guard_routes
 from gate_node.hlc import MAX_SKEW_MS, clock_suspect
 from gate_node.http import decode_body, encode_json, error_response, json_response, read_body
 from gate_node.hub_link import HubLink, HubLinkView, HubTarget
 from gate_node.live import LiveFeed
+from gate_node.outside_writes import OutsideWrites
 from gate_node.scan_answers import TicketView
 from gate_node.scanning import ScanService, utc_now
 from gate_node.search_route import search_routes
@@ -167,29 +169,26 @@ def _discovery(settings: GateSettings, service: ScanService) -> Discovery | None
     )
 
 
-# Tables whose merged rows change what `ScanService` read at start (keys, types, rules,
-# tickets): until gate-core's `ScanService.absorb`, the event is re-read when one changes.
-_EVENT_TABLES = frozenset({"event", "event_keys", "ticket_types", "gate_rules", "gates", "tickets"})
-
-
-def _served_event(identity: Identity, conn: sqlite3.Connection) -> str | None:
+def _served_event(identity: DeviceIdentity, conn: sqlite3.Connection) -> str | None:
     """The sync path of the event this gate serves: the one its replica holds, else the
     first the hub named at enrolment."""
     held = replica.held_event_id(conn)
     for event in identity.events:
-        if held is None or event.id == str(held):
-            return event.sync_path
+        if held is None or event.get("id") == str(held):
+            return event.get("sync_path")
     return None
 
 
 def _hub_link(
     settings: GateSettings,
-    identity: Identity | None,
+    identity: DeviceIdentity | None,
     sync_replica: Replica | None,
     service: ScanService,
-    absorb: Callable[[list[Change]], None],
+    peering: venue.Venue | None,
 ) -> HubLink | None:
-    if identity is None or sync_replica is None:
+    """The link to the hub of an enrolled gate: what it merges goes into the scan path and
+    on to the venue's other gates at once."""
+    if identity is None or identity.hub_url is None or sync_replica is None:
         return None
     sync_path = _served_event(identity, service.conn)
     if sync_path is None:
@@ -199,78 +198,75 @@ def _hub_link(
         hub_url=identity.hub_url,
         sync_path=sync_path,
         device_id=identity.device_id,
-        key=read_device_key(settings.data_dir),
-        venue_secret=identity.secret,
+        key=identity.signing_key,
+        venue_secret=identity.venue_secret,
         software_version=software_version(),
     )
-    return HubLink(
+
+    def absorb(changes: list[Change]) -> None:
+        service.absorb(changes)
+        if peering is not None:
+            peering.changes_merged()
+
+    link = HubLink(
         sync_replica,
         target,
         absorb=absorb,
         now_ms=lambda: int(service.clock().timestamp() * 1000),
         pull_interval_s=settings.hub_pull_interval_s,
     )
+    told = service.on_recorded
+
+    def recorded() -> None:
+        if told is not None:
+            told()
+        link.push_soon()
+
+    service.on_recorded = recorded
+    return link
 
 
-def _replication(
+def _open(
     settings: GateSettings,
-    secret: bytes | None,
-    identity: Identity | None,
-    sync_replica: Replica | None,
-    service: ScanService,
-) -> tuple[venue.Venue | None, HubLink | None]:
-    """The gate's replication with its peers (given a venue secret) and its hub (when it is
-    enrolled), both folding what they merge into the scan path."""
-    peering = (
-        None
-        if secret is None or sync_replica is None
-        else venue.Venue(
-            service,
-            sync_replica,
-            secret=secret,
-            peers=settings.peers,
-            discovery=_discovery(settings, service),
-        )
-    )
-
-    def absorb(changes: list[Change]) -> None:
-        """Rows the hub link merged, into the scan path. The one call site of the hub's
-        changes: gate-core's `ScanService.absorb(changes)` takes over this body."""
-        if peering is not None:
-            peering.absorb(changes)
-        if any(change.table in _EVENT_TABLES for change in changes):
-            service.reload_event()
-
-    hub = _hub_link(settings, identity, sync_replica, service, absorb)
-    if hub is not None:
-        told = service.on_recorded
-
-        def recorded() -> None:
-            if told is not None:
-                told()
-            hub.push_soon()
-
-        service.on_recorded = recorded
-    return peering, hub
-
-
-def create_app(settings: GateSettings) -> Starlette:
-    """The gate node service: scan API and status over the event replica in `data_dir`."""
+) -> tuple[ScanService, Replica | None, venue.Venue | None, DeviceIdentity | None]:
+    """The replica (with the package loaded), its scan service and, for a gate that
+    replicates, sync/ attached and the venue. An enrolled gate replicates in the online
+    mode (device-signed), whatever the flags; one with a venue secret in the offline mode."""
+    identity = load_identity(settings.data_dir)
+    replicating = identity is not None or settings.venue_secret is not None
     conn = replica.open_replica(settings.data_dir)
-    identity = read_identity(settings.data_dir)
-    # An enrolled gate replicates with its peers under the venue secret the hub gave it.
-    secret = settings.venue_secret or (None if identity is None else identity.secret)
-    sync_replica = venue.attach(conn, venue=secret is not None)
+    sync_replica = venue.attach(conn, venue=replicating)
     if settings.event_package is not None:
         replica.load_package(conn, read_package(settings.event_package))
     offset = dt.timedelta(seconds=settings.clock_offset_s)
     service = ScanService(conn, settings.gate_name, clock=lambda: utc_now() + offset)
-    peering, hub = _replication(settings, secret, identity, sync_replica, service)
+    if not replicating or sync_replica is None:
+        return service, sync_replica, None, identity
+    peering = venue.Venue(
+        service,
+        sync_replica,
+        secret=settings.venue_secret,
+        identity=identity,
+        peers=settings.peers,
+        discovery=_discovery(settings, service),
+    )
+    return service, sync_replica, peering, identity
+
+
+def create_app(settings: GateSettings) -> Starlette:
+    """The gate node service: scan API and status over the event replica in `data_dir`."""
+    service, sync_replica, peering, identity = _open(settings)
+    conn = service.conn
+    hub = _hub_link(settings, identity, sync_replica, service, peering)
+    outside = OutsideWrites(
+        service, sync_replica, on_absorbed=None if peering is None else peering.changes_merged
+    )
     access = Access(
         trust_loopback=settings.trust_loopback,
         clock=service.clock,
         is_active=lambda staff_id: staff_store.is_active(conn, staff_id),
-        venue_secret=secret,
+        venue_secret=None if peering is None else peering.secret,
+        authenticate_peer=None if peering is None else peering.authenticate_peer,
     )
 
     async def scan(request: Request) -> Response:
@@ -379,7 +375,8 @@ def create_app(settings: GateSettings) -> Starlette:
         for link in (links := [x for x in (peering, hub) if x is not None]):
             await link.start()
         try:
-            yield
+            async with outside.watching():
+                yield
         finally:
             for link in reversed(links):
                 await link.stop()
@@ -414,4 +411,6 @@ def create_app(settings: GateSettings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.scan_service = service
+    # The hub link (gate_node/hub_link.py) attaches to the running venue through this.
+    app.state.venue = peering
     return app

@@ -19,21 +19,10 @@ import nacl.signing
 
 from contract.event_package import DoorPolicy
 from contract.gate_rules import rule_allows
+from contract.reasons import Reason
 from contract.ticket_token import TicketClaims, TokenProblem, parse_token, verify_token
 from gate_node.door_time import door_time
 
-Reason = Literal[
-    "invalid",
-    "forged",
-    "wrong_event",
-    "revoked",
-    "blocked",
-    "invalid_time",
-    "product",
-    "already_scanned",
-    "rules",
-]
-REASONS: tuple[Reason, ...] = get_args(Reason)
 Direction = Literal["in", "out"]
 Status = Literal["ok", "rejected"]
 DOOR_POLICIES: tuple[DoorPolicy, ...] = get_args(DoorPolicy)

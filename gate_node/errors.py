@@ -156,3 +156,11 @@ class UnknownTicket(GateError):
 
     code = "unknown_ticket"
     http_status = 404
+
+
+class DeviceIdentityInvalid(GateError):
+    """The data folder's device identity (device.key, device.json) is unreadable, damaged
+    or readable by others: the gate will not serve with it (re-enrol, or fix the file)."""
+
+    code = "device_identity_invalid"
+    http_status = 500

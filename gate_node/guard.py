@@ -17,13 +17,13 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gate_node.access import Access
+from gate_node.access import PEER_VERIFIED, Access
 from gate_node.access_rules import ROUTE_RULES, Rule
 from gate_node.errors import Forbidden, NotAPeer, NotSignedIn, UndeclaredRoute
 from gate_node.http import read_body
 from gate_node.staff import StaffMember
 from sync.auth import MAC_HEADER, TIME_HEADER, verify_request
-from sync.errors import AuthenticationError
+from sync.errors import AuthenticationError, SyncError
 from sync.transport import MAX_BODY as SYNC_MAX_BODY
 
 CALLER_KEY: Final = "voelgoed.caller"
@@ -74,6 +74,15 @@ async def admit(access: Access, rule: Rule, request: Request) -> tuple[Caller, b
 
 
 async def _signed_body(access: Access, request: Request) -> bytes:
+    if access.authenticate_peer is not None:
+        # The online mode: a device signature, checked before the body is read.
+        try:
+            body = await access.authenticate_peer(request)
+        except SyncError as exc:
+            # A body longer than its signature covers is not the request its device signed.
+            raise NotAPeer(str(exc)) from None
+        request.scope[PEER_VERIFIED] = True
+        return body
     secret = access.venue_secret
     if secret is None:
         raise NotAPeer("this gate does not replicate")

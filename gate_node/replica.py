@@ -103,27 +103,52 @@ def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
         )
     e = package.event
     with transaction(conn):
-        conn.execute(
-            "INSERT OR REPLACE INTO event (id, name, venue, starts_at, ends_at, timezone,"
-            " door_opens_minutes, door_policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        _upsert(
+            conn,
+            "event",
             (
-                str(e.id),
-                e.name,
-                e.venue,
-                e.starts_at,
-                e.ends_at,
-                e.timezone,
-                e.door_opens_minutes,
-                e.door_policy,
+                "id",
+                "name",
+                "venue",
+                "starts_at",
+                "ends_at",
+                "timezone",
+                "door_opens_minutes",
+                "door_policy",
             ),
+            [
+                (
+                    str(e.id),
+                    e.name,
+                    e.venue,
+                    e.starts_at,
+                    e.ends_at,
+                    e.timezone,
+                    e.door_opens_minutes,
+                    e.door_policy,
+                )
+            ],
         )
-        conn.executemany(
-            "INSERT OR REPLACE INTO event_keys (key_id, public_key, retired_at) VALUES (?, ?, ?)",
+        _upsert(
+            conn,
+            "event_keys",
+            ("key_id", "public_key", "retired_at"),
             [(k.key_id, k.public_key, k.retired_at) for k in package.keys],
         )
-        conn.executemany(
-            "INSERT OR REPLACE INTO ticket_types (id, name, entry_mode, max_entries, reentry,"
-            " gates, valid_from, valid_until, shows_holder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _upsert(
+            conn,
+            "ticket_types",
+            (
+                "id",
+                "name",
+                "entry_mode",
+                "max_entries",
+                "reentry",
+                "gates",
+                "valid_from",
+                "valid_until",
+                "shows_holder",
+            ),
             [
                 (
                     str(t.id),
@@ -139,9 +164,10 @@ def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
                 for t in package.ticket_types
             ],
         )
-        conn.executemany(
-            "INSERT OR REPLACE INTO gate_rules (id, ticket_type_id, gate, rule, description)"
-            " VALUES (?, ?, ?, ?, ?)",
+        _upsert(
+            conn,
+            "gate_rules",
+            ("id", "ticket_type_id", "gate", "rule", "description"),
             [
                 (
                     str(r.id),
@@ -153,18 +179,41 @@ def load_package(conn: sqlite3.Connection, package: EventPackage) -> None:
                 for r in package.gate_rules
             ],
         )
-        conn.executemany(
-            "INSERT OR REPLACE INTO tickets (id, ticket_type_id, holder, seat) VALUES (?, ?, ?, ?)",
+        _upsert(
+            conn,
+            "tickets",
+            ("id", "ticket_type_id", "holder", "seat"),
             [(str(t.id), str(t.ticket_type_id), t.holder, t.seat) for t in package.tickets],
         )
-        conn.executemany(
-            "INSERT OR REPLACE INTO revocations (ticket_id, reason, revoked_at) VALUES (?, ?, ?)",
+        _upsert(
+            conn,
+            "revocations",
+            ("ticket_id", "reason", "revoked_at"),
             [(str(r.ticket_id), r.reason, r.revoked_at) for r in package.revocations],
         )
-        conn.executemany(
-            "INSERT OR REPLACE INTO blocks (ticket_id, reason, blocked_at) VALUES (?, ?, ?)",
+        _upsert(
+            conn,
+            "blocks",
+            ("ticket_id", "reason", "blocked_at"),
             [(str(b.ticket_id), b.reason, b.blocked_at) for b in package.blocks],
         )
+
+
+def _upsert(
+    conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert new rows and change only the values that differ: in a replicated replica
+    every value written is a change sent to every peer, so loading the same package again
+    (or a newer one) sends only what is new, and never undoes a newer value for nothing."""
+    key, rest = columns[0], columns[1:]
+    changes = ", ".join(f"{c} = excluded.{c}" for c in rest)
+    differs = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in rest)
+    # Names come from the literals above, never from input.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+        f" ON CONFLICT ({key}) DO UPDATE SET {changes} WHERE {differs}"
+    )
+    conn.executemany(sql, rows)
 
 
 def _maybe_time(text: str | None) -> dt.datetime | None:

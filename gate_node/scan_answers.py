@@ -7,13 +7,12 @@ import uuid
 
 import msgspec
 
+from contract.reasons import REASONS, Reason
 from contract.ticket_token import TicketClaims
 from gate_node.decision import (
-    REASONS,
     Direction,
     EventContext,
     Passage,
-    Reason,
     Status,
     TicketFacts,
     Warning,

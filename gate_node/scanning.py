@@ -12,7 +12,7 @@ import datetime as dt
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from contract.admission_verdicts import DoubleAdmission, double_admissions
 from contract.ticket_token import TicketClaims
@@ -37,6 +37,8 @@ from gate_node.errors import (
 )
 from gate_node.hlc import HybridClock
 from gate_node.live import LiveFeed
+from gate_node.merged_rows import merged_rows
+from gate_node.roster import DeviceRoster
 from gate_node.scan_answers import (
     AnnulAnswer,
     ScanAnswer,
@@ -52,6 +54,7 @@ from gate_node.staff import StaffMember
 from gate_node.supervision import check_annul, check_override
 from gate_node.ticket_book import TicketBook
 from gate_node.timestamps import format_time, parse_time, time_ordered_id
+from sync.changes import Change
 
 
 def utc_now() -> dt.datetime:
@@ -78,13 +81,48 @@ class ScanService:
         self.book = TicketBook.build(conn)
         self.site = replica.site_id(conn)
         self.hlc = HybridClock(replica.max_hlc(conn))
+        self.roster = DeviceRoster.build(conn)
         # Told after every recorded scan, override or annulment (replication pushes then).
         self.on_recorded: Callable[[], None] | None = None
 
     def reload_event(self) -> None:
-        """Re-read keys, ticket types, rules and tickets after the replica's event changed."""
+        """Re-read keys, ticket types, rules, tickets and the roster after the replica's
+        event changed by a path that does not say which rows (a package loaded)."""
         self.event = replica.read_event_context(self.conn)
         self.book.refresh(self.conn)
+        self.roster = DeviceRoster.build(self.conn)
+
+    def absorb(self, changes: Sequence[Change]) -> None:
+        """Fold change rows merged into the replica (from a peer, the hub, or another
+        connection) into the scan path's in-memory state, reading back only the rows they
+        touched: scans and annulments into the index (and every stamp into the clock),
+        tickets, revocations and blocks into the book, devices into the roster; a change to
+        the event, its keys, ticket types, rules or gates re-reads the event context."""
+        merged = merged_rows(changes)
+        touched = merged.ids
+        conn = self.conn
+        if merged.event_changed:
+            self.event = replica.read_event_context(conn)
+        if "tickets" in touched:
+            self.book.update_tickets(conn, touched["tickets"])
+        if "revocations" in touched:
+            self.book.update_revocations(conn, touched["revocations"])
+        if "blocks" in touched:
+            self.book.update_blocks(conn, touched["blocks"])
+        if "devices" in touched:
+            self.roster.update(conn, touched["devices"])
+        scan_ids = sorted(touched.get("scans", ()))
+        newest = 0
+        for row in replica.scans_for_index(conn, scan_ids):
+            self.index.add(*row)
+            newest = max(newest, row[7] or 0)
+        if newest:
+            # The gate's own clock (the one its scans are stamped with), not the machine's.
+            self.hlc.observe(newest, int(self.clock().timestamp() * 1000))
+        for scan_id in touched.get("annulments", ()):
+            self.index.annul(scan_id)
+        if scan_ids:
+            self.feed.publish("replicated", {"scan_ids": scan_ids})
 
     def scan(
         self,

@@ -24,8 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from contract.reasons import Reason
 from gate_node import replica
-from gate_node.decision import Decision, Passage, Reason, Status, Warning, decide_scan
+from gate_node.decision import Decision, Passage, Status, Warning, decide_scan
 from gate_node.errors import InvalidQuery, NoEventLoaded
 from gate_node.guard import caller_of
 from gate_node.http import decode_body, json_response, read_body

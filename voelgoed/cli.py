@@ -122,14 +122,11 @@ def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
 
 def _gate_load(args: argparse.Namespace) -> int:
     from contract.event_package import read_package
-    from gate_node import replica
+    from gate_node import replica, venue
 
     package = read_package(args.package)
-    conn = replica.open_replica(args.data)
-    try:
+    with venue.opened_for_writing(args.data) as conn:
         replica.load_package(conn, package)
-    finally:
-        conn.close()
     print(
         f"loaded {package.event.name!r}: {len(package.tickets)} tickets, "
         f"{len(package.revocations)} revoked, {len(package.keys)} keys, into {args.data}"
@@ -140,16 +137,14 @@ def _gate_load(args: argparse.Namespace) -> int:
 def _staff_add(args: argparse.Namespace) -> int:
     import getpass
 
-    from gate_node import replica, staff_store
+    from gate_node import staff_store, venue
 
     pin = args.pin or getpass.getpass("PIN (4-12 digits): ")
-    conn = replica.open_replica(args.data)
-    try:
+    # The audit entry replicates: sync/ is attached on a gate of a venue.
+    with venue.opened_for_writing(args.data) as conn:
         member = staff_store.add_staff(
             conn, name=args.name, role=args.role, pin=pin, now=dt.datetime.now(dt.UTC)
         )
-    finally:
-        conn.close()
     print(f"added {member.name} ({member.role}), id {member.id}")
     return 0
 
@@ -168,13 +163,10 @@ def _staff_list(args: argparse.Namespace) -> int:
 
 
 def _staff_disable(args: argparse.Namespace) -> int:
-    from gate_node import replica, staff_store
+    from gate_node import staff_store, venue
 
-    conn = replica.open_replica(args.data)
-    try:
+    with venue.opened_for_writing(args.data) as conn:
         member = staff_store.disable_staff(conn, args.who, dt.datetime.now(dt.UTC))
-    finally:
-        conn.close()
     print(f"disabled {member.name}")
     return 0
 

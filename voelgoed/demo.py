@@ -15,7 +15,7 @@ from pathlib import Path
 
 import segno
 
-from gate_node import replica, staff_store
+from gate_node import staff_store, venue
 from gate_node.enrolment import IDENTITY_FILE
 from hub.demo_data import DEMO_EMAIL, DEMO_EVENT, DEMO_GATES, DEMO_PASSWORD, DEMO_SLUG
 from voelgoed.processes import ServerProcess, free_port, voelgoed_command
@@ -40,15 +40,13 @@ DEMO_STAFF = (("Thandi", "steward", "1111"), ("Johan", "supervisor", "2222"))
 
 def ensure_demo_staff(gate_data: Path) -> tuple[tuple[str, str, str], ...]:
     """A steward and a supervisor with known PINs, added once to the demo gate."""
-    conn = replica.open_replica(gate_data)
-    try:
+    # Attached to sync/ once the gate replicated: the audit entries replicate.
+    with venue.opened_for_writing(gate_data) as conn:
         if not staff_store.list_staff(conn):
             for name, role, pin in DEMO_STAFF:
                 staff_store.add_staff(
                     conn, name=name, role=role, pin=pin, now=dt.datetime.now(dt.UTC)
                 )
-    finally:
-        conn.close()
     return DEMO_STAFF
 
 

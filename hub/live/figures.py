@@ -16,7 +16,7 @@ from typing import Annotated
 import msgspec
 
 from contract.admission_verdicts import DoubleAdmission
-from gate_node.decision import REASONS  # the gates' reason codes: the one import of them
+from contract.reasons import REASONS
 from hub.live.devices import DeviceHealth, device_problems
 from hub.local_time import clock, shown, zone, zone_label
 from hub.roles import Action

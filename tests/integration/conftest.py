@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import httpx
 import pytest
@@ -94,6 +95,8 @@ class Gate:
 
 
 GateFactory = Callable[..., Gate]
+# Pass as `package` to start a gate with no event package (it gets its event by sync).
+NO_PACKAGE: Final = Path("/no-package")
 
 
 @pytest.fixture
@@ -123,7 +126,9 @@ def start_gate(tmp_path: Path, demo: DemoFixture) -> Iterator[GateFactory]:
             "--log-level",
             "warning",
         ]
-        args += ["--event-package", str(package or demo.package_path), *extra_args]
+        if package != NO_PACKAGE:
+            args += ["--event-package", str(package or demo.package_path)]
+        args += extra_args
         process = ServerProcess(
             voelgoed_command(*args), port, log_path=tmp_path / f"{name}.log", env=env
         ).start()

@@ -335,6 +335,14 @@ GATE_VALUES: Final = {
     "at": TIMES,
     "hlc": st.integers(0, 2**62),
     "site": st.binary(min_size=16, max_size=16).map(bytes.hex),
+    "timezone": st.sampled_from(["UTC", "Africa/Johannesburg", "Mars/Olympus"]),
+    "door_policy": st.sampled_from(["warn", "reject", "off"]),
+    "door_opens_minutes": st.integers(-5, 20_000),
+    "public_key": st.binary(min_size=31, max_size=33),
+    "state": st.sampled_from(["active", "revoked"]),
+    "entry_mode": st.sampled_from(["single", "multi"]),
+    "rule": st.sampled_from(["true", '{"<": [{"var": "entries"}, 3]}', '{"nope": []}']),
+    "gates": st.sampled_from(['["north"]', "[]", '"north"', "null"]),
 }
 
 
@@ -345,7 +353,9 @@ def peer_rows(draw: st.DrawFn) -> list[tuple[str, dict[str, object]]]:
     for _ in range(draw(st.integers(1, 4))):
         table = draw(st.sampled_from(sorted(COLUMNS)))
         columns = draw(st.lists(st.sampled_from(sorted(COLUMNS[table])), unique=True))
-        key = draw(st.text(min_size=1, max_size=36) | TICKETS | st.uuids().map(str))
+        key: object = draw(st.text(min_size=1, max_size=36) | TICKETS | st.uuids().map(str))
+        if table == "event_keys":
+            key = draw(st.integers(-1, 2**16))
         values = {c: draw(GATE_VALUES.get(c, SQL_VALUES) | SQL_VALUES) for c in columns}
         rows.append((table, {"key": key, **values}))
     return rows
@@ -384,6 +394,13 @@ def peer_changeset(rows: list[tuple[str, dict[str, object]]]) -> bytes:
 
 
 KEY_COLUMNS: Final = {
+    "event": "id",
+    "event_keys": "key_id",
+    "ticket_types": "id",
+    "gate_rules": "id",
+    "gates": "id",
+    "tickets": "id",
+    "devices": "id",
     "scans": "id",
     "annulments": "scan_id",
     "audit_log": "id",

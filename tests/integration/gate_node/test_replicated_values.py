@@ -85,3 +85,55 @@ def test_a_batch_with_one_odd_value_is_refused_whole(
     with pytest.raises(RefusedChangeError, match=re.escape(words)):
         gate.apply_changes(peer.changes_missing({}))
     assert conn.execute("SELECT count(*) FROM scans").fetchone()[0] == 0  # not even s-good
+
+
+EVENT_ID = "5a1f6a52-8c1e-4b55-9a4e-2f0d9a5e7c11"
+TYPE_ID = "7b2e6a52-8c1e-4b55-9a4e-2f0d9a5e7c12"
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "words"),
+    [
+        ("INSERT INTO event (id, timezone) VALUES (?, 'Mars/Olympus')", (EVENT_ID,), "timezone"),
+        ("INSERT INTO event (id, door_policy) VALUES (?, 'maybe')", (EVENT_ID,), "door_policy"),
+        (
+            "INSERT INTO event (id, starts_at) VALUES (?, '0001-01-01T00:00:00Z')",
+            (EVENT_ID,),
+            "starts_at",
+        ),
+        ("INSERT INTO event (id) VALUES ('not-a-uuid')", (), "not a UUID"),
+        ("INSERT INTO event_keys (key_id, public_key) VALUES (1, ?)", (b"k" * 31,), "public_key"),
+        ("INSERT INTO event_keys (key_id) VALUES (70000)", (), "key number"),
+        ("INSERT INTO ticket_types (id, gates) VALUES (?, '\"north\"')", (TYPE_ID,), "gates"),
+        ("INSERT INTO ticket_types (id, entry_mode) VALUES (?, 'twice')", (TYPE_ID,), "entry_mode"),
+        ("INSERT INTO gate_rules (id, rule) VALUES (?, '{\"nope\": []}')", (TYPE_ID,), "rule"),
+        (
+            "INSERT INTO tickets (id, ticket_type_id) VALUES (?, 'general')",
+            (TYPE_ID,),
+            "ticket_type_id",
+        ),
+        ("INSERT INTO tickets (id) VALUES ('t-1')", (), "not a UUID"),
+        ("INSERT INTO devices (id, state) VALUES (?, 'maybe')", (TYPE_ID,), "devices.state"),
+        ("INSERT INTO devices (id, public_key) VALUES (?, 'abc')", (TYPE_ID,), "public_key"),
+    ],
+)
+def test_event_rows_a_gate_does_not_write_are_refused(
+    sql: str, params: tuple[object, ...], words: str
+) -> None:
+    peer_conn, peer = fresh_replica(accept=False)
+    peer_conn.execute(sql, params)
+    _, gate = fresh_replica(accept=True)
+    with pytest.raises(RefusedChangeError, match=re.escape(words)):
+        gate.apply_changes(peer.changes_missing({}))
+
+
+def test_a_row_of_another_event_is_refused(tmp_path: Path, demo: DemoFixture) -> None:
+    conn = replica.open_replica(tmp_path)
+    synced = venue.attach(conn, venue=True)
+    assert synced is not None
+    replica.load_package(conn, read_package(demo.package_path))
+    peer_conn, peer = fresh_replica(accept=False)
+    peer_conn.execute("INSERT INTO event (id, name) VALUES (?, 'Another night')", (EVENT_ID,))
+    with pytest.raises(RefusedChangeError, match="not the event this gate holds"):
+        synced.apply_changes(peer.changes_missing({}))
+    conn.close()

@@ -18,16 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract import base43
+from contract.reasons import REASONS, Reason
 from contract.ticket_token import SigningKey, TicketClaims, sign_token, verify_keys
 from gate_node.decision import (
-    REASONS,
     Decision,
     Direction,
     DoorWindow,
     EventContext,
     GateRule,
     Passage,
-    Reason,
     TicketFacts,
     TicketTypeRules,
     check_code,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from contract.admission_verdicts import DoubleAdmission
-from gate_node.decision import REASONS
+from contract.reasons import REASONS
 from hub.live.devices import DeviceHealth, device_problems
 from hub.live.figures import (
     DOUBLES_LISTED,
