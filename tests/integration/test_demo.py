@@ -4,6 +4,7 @@ issued or revoked in the organiser app that the gates answer for at once."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
@@ -94,7 +95,10 @@ def test_the_demo_is_one_system_from_the_organiser_app_to_every_gate(tmp_path: P
         hub = re.search(r"organiser app\): (http://\S+)/signin", output)
         assert hub is not None, output
         assert f"sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}" in output
-        with httpx.Client(base_url=hub.group(1), follow_redirects=True) as browser:
+        with (
+            contextlib.ExitStack() as stack,
+            httpx.Client(base_url=hub.group(1), follow_redirects=True) as browser,
+        ):
             signed_in = browser.post(
                 "/signin", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
             )
@@ -118,7 +122,7 @@ def test_the_demo_is_one_system_from_the_organiser_app_to_every_gate(tmp_path: P
                 },
             )
             assert issued.status_code == 200, issued.text
-            api = _api_client(browser, hub.group(1))
+            api = stack.enter_context(_api_client(browser, hub.group(1)))
             ticket = next(
                 t
                 for t in api.get(f"/api/v1/events/{event_id}/tickets?limit=200").json()
