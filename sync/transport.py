@@ -143,7 +143,10 @@ def device_authenticator(
             max_body=max_body,
         )
         await admit(signed, now)
-        body = await read_bounded(request, signed.length)
+        try:
+            body = await read_bounded(request, signed.length)
+        except WireFormatError as exc:
+            raise AuthenticationError("the request body is longer than its device signed") from exc
         check_body(signed, body)
         if on_verified is not None:
             on_verified(request, signed)

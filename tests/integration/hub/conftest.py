@@ -83,10 +83,15 @@ class Hub:
 
 
 def serve_hub(
-    database_url: str, data: Path, *options: str, env: dict[str, str] | None = None
+    database_url: str,
+    data: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Hub:
-    """`voelgoed hub serve` on a free loopback port, once its health check answers."""
-    port = free_port()
+    """`voelgoed hub serve` on `port` (default: a free loopback port), once its health check
+    answers."""
+    port = port or free_port()
     process = ServerProcess(
         voelgoed_command(
             "hub",
