@@ -12,8 +12,9 @@
   and GateScan rows beyond one per pushed scan. Against ``ingest_copy_scans_per_s``: a
   bare COPY of the same GateScan rows into an unlogged table, the least PostgreSQL takes.
 
-Further figures that need real gates (revocation latency, issue-to-scan, the scan p99 with
-replication attached) are added as more ``bench_*`` functions returning their keys.
+- ``revocation_p50_ms`` / ``revocation_p99_ms``, ``issue_to_scan_p99_ms``,
+  ``scan_p99_ratio_replicating``: the hub (two workers) and three gates enrolled at it, as a
+  user runs them (bench/support/one_system.py says how each is timed).
 
 Run: ``.venv/bin/python -m bench.hub_sync`` (PostgreSQL on 127.0.0.1:5432 when it answers,
 else $DATABASE_URL, else an embedded one), or ``make bench``.
@@ -40,6 +41,7 @@ import httpx
 from starlette.applications import Starlette
 from tortoise import Tortoise
 
+from bench.support.one_system import bench_one_system
 from hub import database
 from hub.models import GateScan
 from hub.replication import ingest
@@ -255,6 +257,9 @@ def main() -> None:
             **bench_initial_sync(url, hubs[0], devices, root),
             **bench_ingest(url, hubs, devices, root),
         }
+        system = root / "system"
+        system.mkdir()
+        result.update(bench_one_system(url, system))
     print(json.dumps(result))
 
 
