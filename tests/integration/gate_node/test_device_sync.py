@@ -47,7 +47,20 @@ def enrol(data_dir: Path, device: Device) -> None:
     key_path = data_dir / "device.key"
     key_path.write_bytes(bytes(device.key))
     key_path.chmod(0o600)
-    info = {"device_id": device.id, "hub_url": None, "venue_secret": VENUE_SECRET.hex()}
+    # Enrolled at a hub that named no event (so no hub link): gate to gate only.
+    info = {
+        "device_id": device.id,
+        "device_name": device.id[:8],
+        "hub_url": "http://127.0.0.1:9",
+        "hub_id": "0" * 16,
+        "org": "test",
+        "venue": "Test venue",
+        "venue_id": str(uuid.UUID(int=1)),
+        "gate": "north",
+        "events": [],
+        "venue_secret": VENUE_SECRET.hex(),
+        "enrolled_at": "2026-12-02T10:00:00.000Z",
+    }
     (data_dir / "device.json").write_text(json.dumps(info))
 
 

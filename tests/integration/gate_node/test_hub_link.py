@@ -10,10 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from gate_node.gate_report import read_only_replica
 from tests.integration.conftest import DemoFixture, GateFactory
 from tests.integration.gate_node.conftest import Site, hub_link, hub_scans, wait_for
-from tests.integration.gate_node.standin_hub import SECRET
 from voelgoed.processes import ServerProcess, free_port, voelgoed_command
 
 
@@ -30,7 +28,8 @@ def test_scans_reach_the_hub_in_batches_signed_by_the_device(
     _, _, headers = pushes[-1]
     assert headers["x-device-id"] == device_id
     assert headers["x-software-version"] == "0.1.0"
-    assert headers["x-replication-backlog"].isdigit()
+    # The backlog is sent once a push has succeeded (before that the gate cannot know it).
+    assert headers.get("x-replication-backlog", "0").isdigit()
     # The gate learns of its last push's success a moment after the hub applied it.
     wait_for(lambda: hub_link(gate)["backlog"] == 0)
     link = hub_link(gate)
@@ -131,52 +130,3 @@ def test_an_enrolled_gate_without_an_event_answers_why(site: Site, tmp_path: Pat
             assert status["event"] is None
     finally:
         process.stop()
-
-
-def test_one_enrolled_gate_carries_the_venue_to_the_hub(
-    site: Site, start_gate: GateFactory, demo: DemoFixture, tmp_path: Path
-) -> None:
-    """A gate without internet (no enrolment, the venue secret on file) replicates with the
-    enrolled one, whose hub link carries its scans up and the hub's revocations down."""
-    secret_file = tmp_path / "venue.secret"
-    secret_file.write_bytes(SECRET)
-    north_port, south_port = free_port(), free_port()
-    north = start_gate(
-        "north",
-        data_dir=site.data,
-        port=north_port,
-        extra_args=("--peer", f"http://127.0.0.1:{south_port}"),
-    )
-    south = start_gate(
-        "south",
-        port=south_port,
-        extra_args=(
-            "--venue-secret-file",
-            str(secret_file),
-            "--peer",
-            f"http://127.0.0.1:{north_port}",
-        ),
-    )
-    wait_for(lambda: hub_link(north)["reachable"] is True)
-    scan_id = str(south.scan(demo.take().qr)["scan_id"])
-    wait_for(lambda: scan_id in hub_scans(site.hub), 8)
-
-    ticket = demo.take()
-    with site.hub.lock:
-        site.hub.replica.connection.execute(
-            "INSERT INTO revocations (ticket_id, reason, revoked_at) VALUES (?, ?, ?)",
-            (str(ticket.ticket_id), "refunded", "2026-01-01T00:00:00Z"),
-        )
-
-    def south_holds_it() -> bool:
-        with read_only_replica(south.data_dir) as conn:
-            assert conn is not None
-            found = conn.execute(
-                "SELECT 1 FROM revocations WHERE ticket_id = ?", (str(ticket.ticket_id),)
-            ).fetchone()
-        return found is not None
-
-    # A pull by north (every second), then one by south from north (every 2 s).
-    wait_for(south_holds_it, 8)
-    answer = south.scan(ticket.qr)
-    assert answer["reason"] == "revoked"
