@@ -19,22 +19,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from contract import package_rows as rows
 from hub.models import Event, EventGate, Ticket
 from hub.replication.publish import KeyValues, publish_rows, publish_snapshot, raw_connection
+from hub.replication.tables import PACKAGE_TABLES, PUBLISHED_TABLES
 from hub.services import packages
 
 RowsOf = Callable[[uuid.UUID], Awaitable[list[rows.Row]]]
 """The rows of one table for an event (by event id)."""
-
-PACKAGE_TABLES: Final = (
-    "event",
-    "event_keys",
-    "ticket_types",
-    "gate_rules",
-    "tickets",
-    "revocations",
-    "blocks",
-)
-ROSTER_TABLES: Final = ("devices", "gates")
-PUBLISHED_TABLES: Final = PACKAGE_TABLES + ROSTER_TABLES
 
 
 async def roster_rows(event_id: uuid.UUID) -> list[rows.Row]:

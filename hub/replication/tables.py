@@ -28,19 +28,20 @@ TABLE_ORDER: Final = {name: i for i, name in enumerate(TABLES)}
 """A table's position, to order change rows the way a replica does (by table, after
 db_version and seq)."""
 
-HUB_TABLES: Final = frozenset(
-    {
-        "event",
-        "event_keys",
-        "ticket_types",
-        "gate_rules",
-        "tickets",
-        "revocations",
-        "blocks",
-        "devices",
-        "gates",
-    }
+PACKAGE_TABLES: Final = (
+    "event",
+    "event_keys",
+    "ticket_types",
+    "gate_rules",
+    "tickets",
+    "revocations",
+    "blocks",
 )
+"""The tables an event package holds (contract.package_rows builds their rows)."""
+ROSTER_TABLES: Final = ("devices", "gates")
+"""The venue's device roster and the event's gates, from the hub's devices and gates."""
+PUBLISHED_TABLES: Final = PACKAGE_TABLES + ROSTER_TABLES
+HUB_TABLES: Final = frozenset(PUBLISHED_TABLES)
 """Tables only the hub writes: gates relay the hub's rows but may not write their own."""
 
 INGESTED_TABLES: Final = frozenset({"scans", "annulments"})
