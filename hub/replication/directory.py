@@ -1,7 +1,8 @@
-"""What the sync routes need to know of devices and venues: the seam to hub-devices.
+"""What the sync routes need to know of devices and venues.
 
-The lead builds one ``DeviceDirectory`` from ``hub.services.devices`` (``sync_key``,
-``admit_nonce``, ``seen``) and ``Venue.sync_secret`` and passes it to ``create_app``.
+``hub_directory()`` is the hub's own: ``hub.services.devices`` (``sync_key``, ``seen``),
+``hub.services.device_nonces.admit_nonce`` and ``Venue.sync_secret``; ``create_app`` may be
+given another (the replication tests sign as thousands of gate-like replicas).
 """
 
 from __future__ import annotations

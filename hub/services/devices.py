@@ -218,7 +218,7 @@ async def rekey_device(principal: Principal, device_id: object, now: dt.datetime
     return DeviceCreated(device_out(device, (await _event_ids([device.id]))[device.id]), enrolment)
 
 
-# What the hub's sync routes ask (hub-sync): no principal, the device signs for itself.
+# What the hub's sync routes ask (hub.replication): no principal, the device signs for itself.
 
 
 async def publish_roster(

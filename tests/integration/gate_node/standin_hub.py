@@ -1,10 +1,10 @@
-"""A stand-in for the hub's enrolment endpoint and per-event sync routes, until integration.
+"""A stand-in for the hub's enrolment endpoint and per-event sync routes, for the gate's
+tests of the link's behaviour (refusals and outages on demand).
 
 It answers ``POST /api/v1/enrol`` exactly as SPEC-11.md gives it (the answer and each error
 code in the hub's error shape), ``GET /api/v1/health`` as hub/app.py does, and serves
 ``/sync/events/<event_id>/versions|pull|push`` with sync.transport's own routes over a real
-SQLite replica, authenticated with device signatures against the devices it enrolled. The
-lead replaces these tests' stand-in with the real hub (hub-devices, hub-sync) at integration.
+SQLite replica, authenticated with device signatures against the devices it enrolled.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """`voelgoed gate enrol` against a stand-in for the hub's enrolment endpoint (standin_hub.py,
-until the lead's integration tests use the real hub): the key and identity files, and one
-clear sentence with its own exit status for each way enrolment fails."""
+which can answer every refusal on demand; tests/integration/hub/test_one_system.py enrols
+at the real hub): the key and identity files, and one clear sentence with its own exit
+status for each way enrolment fails."""
 
 from __future__ import annotations
 

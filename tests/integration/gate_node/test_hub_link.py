@@ -1,7 +1,7 @@
 """An enrolled gate process replicating with a stand-in for the hub's sync routes
-(standin_hub.py: sync.transport's routes over a real SQLite replica, device-signed; the lead
-adds the real hub's tests at integration): pushes after scans, pulls, backoff while the hub
-is down, and everything uploaded once it is back."""
+(standin_hub.py: sync.transport's routes over a real SQLite replica, device-signed, which
+can fail on demand; tests/integration/hub/test_one_system.py runs the real hub): pushes after
+scans, pulls, backoff while the hub is down, and everything uploaded once it is back."""
 
 from __future__ import annotations
 

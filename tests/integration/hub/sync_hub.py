@@ -1,10 +1,12 @@
-"""A real hub process with its sync routes, for tests and the bench until hub-devices lands.
+"""A real hub process whose sync routes know devices from a file instead of enrolment, so
+that the replication tests and the bench can make thousands of gate-like replicas (and sign
+as them) without enrolling each; tests/integration/hub/test_one_system.py covers the real
+enrolled path.
 
 ``python -m tests.integration.hub.sync_hub --port P --database-url URL --devices FILE``
-serves ``hub.app.create_app`` with an interim ``DeviceDirectory``: device keys from a JSON
-file ({"secret": hex, "devices": {device id: public key hex}}), nonces remembered by this
-process, ``seen`` appended to ``FILE.seen``. The lead replaces it with hub-devices'
-functions (see docs/replication.md).
+serves ``hub.app.create_app`` with a ``DeviceDirectory`` over a JSON file ({"secret": hex,
+"devices": {device id: public key hex}}): nonces remembered by this process, ``seen``
+appended to ``FILE.seen``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from voelgoed.processes import ServerProcess, free_port
 
 @dataclass
 class Devices:
-    """The interim roster a test writes and its hub processes read."""
+    """The roster a test writes and its hub processes read."""
 
     path: Path
     secret: bytes

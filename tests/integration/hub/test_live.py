@@ -242,7 +242,8 @@ def test_without_an_event_stream_accept_the_stream_answers_once(
 def test_the_device_health_source_fills_the_devices(
     hub: Hub, scanned: tuple[ScanEvent, Scans]
 ) -> None:
-    """What the lead plugs in (hub.services.devices): an async source of DeviceHealth."""
+    """A source of DeviceHealth (the hub's own is hub.live.devices.device_health_of) fills
+    the devices, each with its problems."""
     ev, _ = scanned
     seen = NOW - dt.timedelta(minutes=5)
 
