@@ -250,7 +250,9 @@ class HubLink:
                 self._push_wanted.set()
 
     async def pull(self) -> None:
-        """Fetch and merge what the hub has that the gate lacks."""
+        """Fetch and merge what the hub has that the gate lacks (and ask the hub's versions
+        again at the next push, in case it lost some)."""
+        self.client.forget_peer_versions()
         try:
             _, changes = await self.client.pull()
         except (httpx.HTTPError, SyncError) as exc:

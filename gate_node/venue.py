@@ -295,6 +295,8 @@ class Venue:
             unreachable = any(not s.reachable for s in self.peer_states.values())
             await asyncio.sleep(self.pull_interval_s / (8 if unreachable else 1))
             urls = list(self.clients)
+            for client in self.clients.values():
+                client.forget_peer_versions()
             await asyncio.gather(*(self._pull(url) for url in urls))
             checked = [url for url in urls if url in self._status_checked]
             await asyncio.gather(*(self._check_peer(url) for url in checked))

@@ -131,6 +131,7 @@ class AsyncSyncClient:
         self._run = run
         self._prefix = prefix
         self._sign = signer or secret_signer(secret)
+        self._known: dict[bytes, int] | None = None
 
     def _signed(self, name: str, body: bytes, content_type: str) -> tuple[str, dict[str, str]]:
         path = f"{self._prefix}/{name}"
@@ -166,14 +167,32 @@ class AsyncSyncClient:
         return result, changes
 
     async def push(self) -> PushResult:
-        """Send the peer what it lacks (asking its versions first)."""
-        theirs = await self.peer_versions()
-        missing: list[Change] = await self._run(lambda: self._replica.changes_missing(theirs))
+        """Send the peer what it lacks. Its versions are asked the first time and after
+        ``forget_peer_versions``; in between, what it accepted is added to them, so a push
+        after each scan is one request, not two. (What the peer learns from others meanwhile
+        is sent again, at worst: merging it again changes nothing.)"""
+        theirs = self._known
+        if theirs is None:
+            theirs = await self.peer_versions()
+        known = dict(theirs)
+        missing: list[Change] = await self._run(lambda: self._replica.changes_missing(known))
         if not missing:
+            self._known = known
             return PushResult(sent=0, peer_db_version=-1)
         body = encode_changeset_bytes(missing, secret=self._secret, sender=self._replica.site_id)
         path, headers = self._signed("push", body, CHANGESET_TYPE)
+        self._known = None  # until the peer has said it took them
         response = await self._http.post(path, content=body, headers=headers)
         SyncClient._raise_for(response)
         answer = msgspec.msgpack.decode(response.content)
+        for change in missing:
+            version = change.origin_version or change.db_version
+            if version > known.get(change.site_id, 0):
+                known[change.site_id] = version
+        self._known = known
         return PushResult(sent=len(missing), peer_db_version=int(answer["db_version"]))
+
+    def forget_peer_versions(self) -> None:
+        """Ask the peer's versions again at the next push (e.g. every anti-entropy round,
+        in case the peer lost what it had)."""
+        self._known = None
