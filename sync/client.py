@@ -132,6 +132,7 @@ class AsyncSyncClient:
         self._prefix = prefix
         self._sign = signer or secret_signer(secret)
         self._known: dict[bytes, int] | None = None
+        self._through = 0  # the local db_version the peer holds everything up to
 
     def _signed(self, name: str, body: bytes, content_type: str) -> tuple[str, dict[str, str]]:
         path = f"{self._prefix}/{name}"
@@ -174,10 +175,18 @@ class AsyncSyncClient:
         theirs = self._known
         if theirs is None:
             theirs = await self.peer_versions()
+            self._through = 0
         known = dict(theirs)
-        missing: list[Change] = await self._run(lambda: self._replica.changes_missing(known))
+        through = self._through
+        replica = self._replica
+
+        def missing_now() -> tuple[int, list[Change]]:
+            # Read together: every row at or below this version is considered now.
+            return replica.db_version(), replica.changes_missing(known, changed_after=through)
+
+        version, missing = await self._run(missing_now)
         if not missing:
-            self._known = known
+            self._known, self._through = known, version
             return PushResult(sent=0, peer_db_version=-1)
         body = encode_changeset_bytes(missing, secret=self._secret, sender=self._replica.site_id)
         path, headers = self._signed("push", body, CHANGESET_TYPE)
@@ -186,13 +195,14 @@ class AsyncSyncClient:
         SyncClient._raise_for(response)
         answer = msgspec.msgpack.decode(response.content)
         for change in missing:
-            version = change.origin_version or change.db_version
-            if version > known.get(change.site_id, 0):
-                known[change.site_id] = version
-        self._known = known
+            origin = change.origin_version or change.db_version
+            if origin > known.get(change.site_id, 0):
+                known[change.site_id] = origin
+        self._known, self._through = known, version
         return PushResult(sent=len(missing), peer_db_version=int(answer["db_version"]))
 
     def forget_peer_versions(self) -> None:
         """Ask the peer's versions again at the next push (e.g. every anti-entropy round,
-        in case the peer lost what it had)."""
+        in case the peer lost what it had), and look at every table again."""
         self._known = None
+        self._through = 0

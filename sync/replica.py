@@ -127,6 +127,7 @@ class Replica:
                 row = (new_id,)
         self._site_id = bytes(row[0])
         self._tables: dict[str, TableInfo] = {}
+        self._indexed_schema: int | None = None
         self._version_sql = ""
         for (name,) in conn.execute("SELECT name FROM sync_tables ORDER BY rowid").fetchall():
             self._check_layout(name)
@@ -344,8 +345,16 @@ class Replica:
             exclude = None if row is None else int(row[0])
         return self._select_changes(WHERE_SINCE, (db_version, exclude))
 
-    def _select_changes(self, where: str, params: tuple[object, ...]) -> list[Change]:
-        parts = [changes_select(info, i, where) for i, info in enumerate(self._tables.values())]
+    def _select_changes(
+        self, where: str, params: tuple[object, ...], *, changed_after: int = 0
+    ) -> list[Change]:
+        parts = [
+            changes_select(info, i, where)
+            for i, info in enumerate(self._tables.values())
+            if changed_after == 0 or self._table_version(info) > changed_after
+        ]
+        if not parts:
+            return []
         sql = " UNION ALL ".join(parts) + " ORDER BY 6, 9, 11, 12, 13, 14"
         return [
             Change(t, pk, cid, val, cv, dbv, site, cl, seq, origin)
@@ -365,18 +374,34 @@ class Replica:
         versions[self._site_id] = max(versions.get(self._site_id, 0), self.db_version())
         return versions
 
-    def changes_missing(self, versions: Mapping[bytes, int]) -> list[Change]:
+    def _table_version(self, info: TableInfo) -> int:
+        # The clock table's db_version index answers this at once.
+        found = self._conn.execute(f"SELECT max({ROW_VERSION}) FROM {info.clock}").fetchone()
+        return int(found[0] or 0)
+
+    def changes_missing(
+        self, versions: Mapping[bytes, int], *, changed_after: int = 0
+    ) -> list[Change]:
         """The change rows a replica with ``versions`` (its ``origin_versions``) lacks:
         every row whose version at its origin is above what the asker has from that origin.
 
         Every such row here is sent, so after applying them the asker holds, for every
         origin, everything this replica holds up to that origin's highest version.
+
+        ``changed_after``: this replica's db_version when the asker last took everything it
+        lacked from here (0: never). Tables with no write or merge since then are left out
+        of the query: a push after one scan reads the scans' clocks only.
         """
         if not self._tables:
             return []
-        for info in self._tables.values():
-            for _name, ddl in origin_indexes(info):
-                self._conn.execute(ddl)  # after a bulk merge dropped them
+        # A bulk merge (here or through another connection) drops the per-origin indexes;
+        # any change of the schema, and only then, is worth the DDL of putting them back.
+        schema = self._conn.execute("PRAGMA schema_version").fetchone()[0]
+        if schema != self._indexed_schema:
+            for info in self._tables.values():
+                for _name, ddl in origin_indexes(info):
+                    self._conn.execute(ddl)
+            self._indexed_schema = self._conn.execute("PRAGMA schema_version").fetchone()[0]
         # One term per origin this replica knows, each answered by the clock tables'
         # (site_ordinal, origin version) index: the cost follows what is missing, not the
         # size of the replica.
@@ -401,7 +426,7 @@ class Replica:
                 # "!= 0" spelt out: SQLite uses a partial index only when the query
                 # repeats its WHERE term.
                 terms.append(f"({{s}} = {int(ordinal)} AND {{s}} != 0 AND {origin})")
-        return self._select_changes(" OR ".join(terms), tuple(params))
+        return self._select_changes(" OR ".join(terms), tuple(params), changed_after=changed_after)
 
     def compact_tombstones(self, acknowledged: int) -> int:
         """Forget deleted rows whose delete has db_version <= ``acknowledged``; returns how

@@ -68,3 +68,35 @@ def test_per_origin_pulls_converge_and_then_send_nothing(
                 assert source.changes_missing(target.origin_versions()) == []
     for replica in replicas:
         replica.connection.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_what_changed_after_the_last_full_push_is_everything_missing(
+    data: st.DataObject,
+) -> None:
+    """`changes_missing(..., changed_after=v)` (a push that only reads the tables written or
+    merged since the asker last took everything, at version v) answers what the full query
+    answers, whatever is written and merged here next."""
+    a, b, c = new_replica(0), new_replica(1), new_replica(2)
+    for replica in (a, c):
+        for op in data.draw(st.lists(write_op, min_size=1, max_size=4), label="before"):
+            run_op(replica.connection, op)
+        replica.connection.commit()
+    pull(a, c)
+    pull(b, a)  # b takes everything a holds, at a's version v
+    through = a.db_version()
+    for _step in range(data.draw(st.integers(1, 4), label="steps")):
+        if data.draw(st.booleans(), label="write here?"):
+            for op in data.draw(st.lists(write_op, min_size=1, max_size=3), label="ops"):
+                run_op(a.connection, op)
+            a.connection.commit()
+        else:
+            for op in data.draw(st.lists(write_op, min_size=1, max_size=3), label="theirs"):
+                run_op(c.connection, op)
+            c.connection.commit()
+            pull(a, c)
+        known = b.origin_versions()
+        assert a.changes_missing(known, changed_after=through) == a.changes_missing(known)
+    for replica in (a, b, c):
+        replica.connection.close()
