@@ -188,6 +188,10 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             for gate in gates:
                 if gate.process is not None:
                     gate.process.stop()
+            # The org's client belongs to the first hub process (the outage test starts
+            # another on the same port): closed here, whichever hub is running.
+            for client in hub.clients:
+                client.close()
             stop_hub(system.hub)
 
 
