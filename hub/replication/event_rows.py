@@ -115,3 +115,26 @@ async def publish_tickets(conn: BaseDBAsyncClient, event: Event, tickets: Sequen
         },
         deleted={"revocations": not_revoked, "blocks": not_blocked},
     )
+
+
+async def publish_seat_tickets(conn: BaseDBAsyncClient, seat_ids: Sequence[uuid.UUID]) -> int:
+    """Publish the tickets of these seats again, in ``conn``'s transaction: a relabelled or
+    moved seat changes the seat its tickets show at the gates."""
+    changed = 0
+    tickets = await Ticket.filter(seat_id__in=list(seat_ids)).using_db(conn)
+    by_event: dict[uuid.UUID, list[Ticket]] = {}
+    for ticket in tickets:
+        by_event.setdefault(ticket.event_id, []).append(ticket)
+    for event in await Event.filter(id__in=list(by_event)).using_db(conn):
+        changed += await publish_tickets(conn, event, by_event[event.id])
+    return changed
+
+
+async def publish_venue_events(
+    conn: BaseDBAsyncClient, venue_id: uuid.UUID, now: dt.datetime
+) -> int:
+    """Publish the ``event`` row of every event at the venue again (its name is in it)."""
+    changed = 0
+    for event in await Event.filter(venue_id=venue_id).using_db(conn):
+        changed += await publish_event(conn, event, now, tables=("event",))
+    return changed

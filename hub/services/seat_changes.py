@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, ValidationFailed
 from hub.models import PriceZone, Seat, SeatingLayout, Section
+from hub.replication import event_rows
 from hub.roles import Action
 from hub.schemas import SeatChange, SeatChangeOut, SeatSelection
 from hub.seating import row_labels
@@ -42,7 +43,7 @@ async def change_seats(
     }
     where = selection_filter(data.select, sections)
     detail = await _check_fields(principal, layout, sections, data)
-    async with in_transaction():
+    async with in_transaction() as conn:
         selected = scoped(Seat, principal, section__layout_id=layout.id).filter(where)
         count = await selected.count()
         if data.expected_seats is not None and count != data.expected_seats:
@@ -60,7 +61,10 @@ async def change_seats(
             await selected.update(zone_id=data.zone_id)
         else:
             assert data.section_id is not None  # _check_fields refused it missing
+            moved = [uuid.UUID(str(i)) for i in await selected.values_list("id", flat=True)]
             await _move(principal, selected, data.section_id, sections)
+            # A seat's section is in the seat its tickets show at the gates.
+            await event_rows.publish_seat_tickets(conn, moved)
         await audit.record(
             principal,
             _AUDIT_ACTIONS[data.action],

@@ -26,6 +26,7 @@ from hub.models import (
     Ticket,
     Venue,
 )
+from hub.replication import event_rows
 from hub.roles import Action
 from hub.schemas import (
     SEAT_LABEL_MAX,
@@ -89,10 +90,12 @@ async def update_venue(
         if value is not None and value != getattr(venue, field):
             setattr(venue, field, value)
             changed[field] = value
-    async with in_transaction():
+    async with in_transaction() as conn:
         await venue.save()
         if changed:
             await audit.record(principal, "venue.updated", f"venue {venue.name}", now, **changed)
+            # The gates show the venue's name with the event.
+            await event_rows.publish_venue_events(conn, venue.id, now)
     return venue_out(venue)
 
 
@@ -303,7 +306,7 @@ async def update_seats(
         await _zone_of_layout(principal, layout.id, data.zone_id)
     if data.labels:
         await _labels_stay_unique(principal, seats, data.labels)
-    async with in_transaction():
+    async with in_transaction() as conn:
         if data.remove:
             await refuse_ticketed(principal, Seat.filter(id__in=list(wanted)), "removed")
             await Seat.filter(id__in=list(wanted)).delete()
@@ -313,6 +316,8 @@ async def update_seats(
             await Seat.filter(id__in=list(wanted)).update(zone_id=data.zone_id)
         for key, label in data.labels.items():
             await Seat.filter(id=uuid.UUID(key)).update(label=label)
+        if data.labels:
+            await event_rows.publish_seat_tickets(conn, [uuid.UUID(k) for k in data.labels])
         if data.set_zone or data.labels:
             zone = "none"
             if data.zone_id is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -234,6 +235,32 @@ def test_a_ticket_issued_at_the_hub_scans_and_its_revocation_is_refused_everywhe
     )
     rows = system.scans_at_hub()
     assert len({r["id"] for r in rows}) == len(rows)
+
+
+def test_a_relabelled_seat_and_a_renamed_venue_reach_running_gates(system: System) -> None:
+    event = system.event
+    seat_id = event.seat_ids[-1]
+    body = {"ticket_type_id": event.ticket_type_id, "holder": "Seated", "seat_ids": [seat_id]}
+    ticket = ok(system.org.api.post(f"/api/v1/events/{event.event_id}/tickets", json=body), 201)[0]
+    ok(
+        system.org.api.patch(
+            f"/api/v1/layouts/{event.layout_id}/seats",
+            json={"seat_ids": [seat_id], "labels": {seat_id: "Z99"}},
+        )
+    )
+    ok(system.org.api.patch(f"/api/v1/venues/{event.venue_id}", json={"name": "New Hall"}))
+    north = system.gates[0]
+    until(lambda: north.status()["event"]["venue"] == "New Hall", "the venue's new name arrives")
+
+    def seat_shown() -> str:
+        with sqlite3.connect(f"file:{north.data / 'replica.sqlite3'}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT seat FROM tickets WHERE id = ?", (ticket["id"],)).fetchone()
+        return "" if row is None else str(row[0])
+
+    until(lambda: seat_shown().endswith("Z99"), "the seat's new label arrives")
+    answer = north.scan(ticket["token"])
+    assert answer["status"] == "ok", answer
+    assert answer["ticket"]["seat"].endswith("Z99"), answer
 
 
 def test_scans_made_while_the_hub_is_down_upload_once_when_it_is_back(system: System) -> None:
