@@ -248,15 +248,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hub-sync-bench-") as tmp, ExitStack() as stack:
         root = Path(tmp)
         url = stack.enter_context(bench_database(root))
-        devices = Devices.make(root / "devices.json", GATES)
-        hubs = [
-            stack.enter_context(serve_sync_hub(url, root / f"hub{i}", devices.path))
-            for i in range(2)
-        ]
-        result = {
-            **bench_initial_sync(url, hubs[0], devices, root),
-            **bench_ingest(url, hubs, devices, root),
-        }
+        result: dict[str, object] = {}
+        with ExitStack() as hubs_running:
+            devices = Devices.make(root / "devices.json", GATES)
+            hubs = [
+                hubs_running.enter_context(serve_sync_hub(url, root / f"hub{i}", devices.path))
+                for i in range(2)
+            ]
+            result.update(bench_initial_sync(url, hubs[0], devices, root))
+            result.update(bench_ingest(url, hubs, devices, root))
+        # The hub as users run it, with enrolled gates (the file-directory hubs stopped).
+        _run(url, _analyze)
         system = root / "system"
         system.mkdir()
         result.update(bench_one_system(url, system))
