@@ -23,13 +23,16 @@ from starlette.types import ASGIApp
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port in a thread; yields its URL.
+def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on `port` (default: a free one) in a thread; yields its
+    URL.
 
-    For tests and benchmarks that need a real HTTP server in-process.
+    For tests and benchmarks that need a real HTTP server in-process (a given port lets a
+    test stop a server and start it again where its clients expect it).
     """
     sock = socket.socket()
-    sock.bind((host, 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

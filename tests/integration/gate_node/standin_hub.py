@@ -10,15 +10,12 @@ SQLite replica, authenticated with device signatures against the devices it enro
 from __future__ import annotations
 
 import contextlib
-import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,6 +27,7 @@ from gate_node.venue import REPLICATED_TABLES
 from sync.device_auth import SignedRequest
 from sync.replica import Replica
 from sync.transport import device_authenticator, sync_routes
+from voelgoed.processes import serve_in_thread
 
 HUB_ID = "hub0standin"
 # ASCII, so a test can hand it to an unenrolled gate as its venue secret file too.
@@ -156,23 +154,6 @@ def hub_replica(path: Path) -> Replica:
     return replica
 
 
-@contextlib.contextmanager
-def serve_on(app: Starlette, port: int) -> Iterator[str]:
+def serve_on(app: Starlette, port: int) -> contextlib.AbstractContextManager[str]:
     """Serve ``app`` on a given loopback port (so a test can stop and restart "the hub")."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the stand-in hub did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
-        sock.close()
+    return serve_in_thread(app, port=port)
