@@ -321,18 +321,6 @@ def read_identity(data_dir: Path) -> Identity | None:
     return identity
 
 
-def read_device_key(data_dir: Path) -> nacl.signing.SigningKey:
-    """The device's signing key from ``device.key`` (the raw 32-byte seed)."""
-    path = data_dir / KEY_FILE
-    try:
-        seed = path.read_bytes()
-    except OSError as exc:
-        raise DamagedIdentity(f"cannot read the device key {path}: {exc.strerror}") from None
-    if len(seed) != 32:
-        raise DamagedIdentity(f"{path} is not a device key (32 bytes): enrol again with --force")
-    return nacl.signing.SigningKey(seed)
-
-
 def file_mode(path: Path) -> int | None:
     """The permission bits of ``path``, None when it does not exist."""
     with contextlib.suppress(FileNotFoundError):
